@@ -1,0 +1,64 @@
+"""Settings: built once by an entry point (CLI, web app) and passed down, never read globally.
+
+Every setting can come from the environment with the ``BLOTTER_`` prefix (for example
+``BLOTTER_DATA_DIR``, ``BLOTTER_DATABASE_URL``) or from a ``.env`` file in the working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of one OpenBlotter deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BLOTTER_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("blotter-data"),
+        description="Folder of the embedded DuckDB store and of written releases.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "PostgreSQL connection URL (postgresql://user@host:port/db). When set, the store "
+            "lives in PostgreSQL instead of the DuckDB file in data_dir."
+        ),
+    )
+    agencies_dir: Path = Field(
+        default=Path("agencies"),
+        description="Folder of agency configurations (agency.yaml and mappings/*.yaml).",
+    )
+    sql_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest time a read-only query from `blotter sql` may run.",
+    )
+    log_level: str = Field(default="WARNING", description="Python logging level for stderr.")
+    debug: bool = Field(default=False, description="Print tracebacks for errors.")
+
+    @property
+    def duckdb_path(self) -> Path:
+        """The DuckDB file used when no database URL is configured."""
+        return self.data_dir / "blotter.duckdb"
+
+    def store_label(self) -> str:
+        """Where the store lives, with any password removed (safe to print)."""
+        if self.database_url is None:
+            return f"duckdb:{self.duckdb_path}"
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.database_url.get_secret_value())
+        netloc = parts.hostname or ""
+        if parts.username:
+            netloc = f"{parts.username}@{netloc}"
+        if parts.port:
+            netloc = f"{netloc}:{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

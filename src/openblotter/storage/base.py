@@ -1,0 +1,143 @@
+"""The store contract, shared by the embedded DuckDB store and the PostgreSQL store.
+
+A ``Store`` offers a few primitives (transactions, queries, bulk insert of an Arrow table);
+everything else (creating the standard's tables, status, migrations) is written once on top of
+them in ``storage.lifecycle``. Every write happens inside ``store.transaction()``: an explicit
+``BEGIN … COMMIT`` that rolls back on any error, so a failure never leaves half a batch.
+
+SQL passed to these methods uses ``?`` placeholders in both dialects.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from openblotter.errors import PermissionDeniedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import pyarrow as pa
+
+    from openblotter.schema.ddl import Dialect
+
+__all__ = ["QueryResult", "Store", "Transaction", "check_read_only_sql"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """Column names and rows of a query."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """Rows as dictionaries keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def scalar(self) -> Any:
+        """The single value of a one-row, one-column result."""
+        return self.rows[0][0] if self.rows else None
+
+
+class Transaction(abc.ABC):
+    """An open transaction; obtained only from ``Store.transaction()``."""
+
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
+        """Run one statement and return its rows."""
+
+    @abc.abstractmethod
+    def insert_arrow(self, table: str, data: pa.Table) -> int:
+        """Append the rows of an Arrow table (columns named as the table's); return the count."""
+
+
+# Statements a read-only analyst query may start with. The engine enforces read-only as well
+# (a read-only DuckDB connection; a read-only PostgreSQL transaction): this list only gives a
+# clear message early.
+_READ_ONLY_STARTS = (
+    "select",
+    "with",
+    "values",
+    "table",
+    "from",
+    "show",
+    "describe",
+    "summarize",
+    "explain",
+)
+_COMMENT = re.compile(r"(--[^\n]*\n?)|(/\*.*?\*/)", re.DOTALL)
+
+
+def check_read_only_sql(sql: str) -> str:
+    """Return the statement stripped, or raise if it is not a single read-only statement."""
+    text = _COMMENT.sub(" ", sql).strip().rstrip(";").strip()
+    if not text:
+        raise PermissionDeniedError("empty query")
+    if ";" in _strip_literals(text):
+        raise PermissionDeniedError("blotter sql runs one statement at a time")
+    first = text.split(None, 1)[0].lower()
+    if first not in _READ_ONLY_STARTS:
+        raise PermissionDeniedError(
+            f"blotter sql is read-only: a {first.upper()} statement is not allowed"
+        )
+    if first == "explain" and re.match(r"explain\s+analy[sz]e", text, re.IGNORECASE):
+        raise PermissionDeniedError("blotter sql is read-only: EXPLAIN ANALYZE runs the statement")
+    return text
+
+
+def _strip_literals(text: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", "''", text)
+
+
+class Store(abc.ABC):
+    """A place where the standard's datasets and OpenBlotter's own tables live."""
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+
+    @property
+    @abc.abstractmethod
+    def label(self) -> str:
+        """Where the store lives, safe to print (no password)."""
+
+    @abc.abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Open an explicit transaction: commit on success, roll back on any exception."""
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
+        """Run a read query outside an explicit transaction."""
+
+    @abc.abstractmethod
+    def read_only_query(self, sql: str, *, timeout_seconds: float) -> QueryResult:
+        """Run an analyst's query with every write refused by the engine itself."""
+
+    @abc.abstractmethod
+    def tables(self) -> set[str]:
+        """Names of the tables in the store."""
+
+    @abc.abstractmethod
+    def columns(self, table: str) -> list[str]:
+        """Column names of a table, in order."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

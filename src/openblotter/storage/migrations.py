@@ -1,0 +1,50 @@
+"""Ordered migrations for OpenBlotter's own (operational) tables, per dialect.
+
+Dataset tables are generated from the table schemas (``schema.ddl``); the tables OpenBlotter
+keeps about its own work (metadata, batches, quarantine, audit …) are created here, in order.
+Migration ids form one linear sequence (a meta test checks it); an applied migration is never
+edited: add a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openblotter.schema.ddl import Dialect
+
+__all__ = ["MIGRATIONS", "Migration"]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One step: the statements that bring the store from ``id - 1`` to ``id``."""
+
+    id: int
+    name: str
+    duckdb: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+    def statements(self, dialect: Dialect) -> tuple[str, ...]:
+        """The statements for a dialect."""
+        return self.duckdb if dialect == "duckdb" else self.postgres
+
+
+def _same(*statements: str) -> dict[str, tuple[str, ...]]:
+    return {"duckdb": statements, "postgres": statements}
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        id=1,
+        name="store metadata and the standard's recorded table schemas",
+        **_same(
+            "CREATE TABLE IF NOT EXISTS blotter_meta ("
+            " key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS blotter_schemas ("
+            " dataset VARCHAR PRIMARY KEY, version VARCHAR NOT NULL,"
+            " digest VARCHAR NOT NULL, descriptor VARCHAR NOT NULL)",
+        ),
+    ),
+)

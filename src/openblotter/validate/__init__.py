@@ -1,0 +1,3 @@
+"""Validation of records against the standard: issues with stable codes, and reports."""
+
+__all__: list[str] = []

@@ -1,0 +1,106 @@
+"""Shared fixtures: settings, a fixed clock, and a store of each kind (DuckDB and PostgreSQL).
+
+PostgreSQL tests are required where the server is expected (``make test`` passes
+``--require-postgres``): a missing server then fails them instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from openblotter.clock import FixedClock
+from openblotter.schema import Standard, load_standard
+from openblotter.settings import Settings
+from openblotter.storage import Store, initialize
+from openblotter.storage.duckdb import DuckDBStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+PG_URL = os.environ.get("BLOTTER_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-postgres",
+        action="store_true",
+        help="fail (instead of skip) PostgreSQL tests when the server is unreachable",
+    )
+
+
+def _postgres_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def standard() -> Standard:
+    return load_standard()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    problem = _postgres_available()
+    if problem is not None:
+        if request.config.getoption("--require-postgres"):
+            pytest.fail(f"PostgreSQL is required but unreachable at {PG_URL}: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings pointing at an empty store of each kind."""
+    if request.param == "duckdb":
+        return Settings(data_dir=tmp_path / "data", database_url=None)
+    url = request.getfixturevalue("pg_url")
+    return Settings(data_dir=tmp_path / "data", database_url=url)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def empty_store(store_settings: Settings) -> Iterator[Store]:
+    from openblotter.storage import open_store
+
+    store = open_store(store_settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(empty_store: Store, standard: Standard) -> Store:
+    """An initialised store of each kind."""
+    initialize(empty_store, standard)
+    return empty_store
+
+
+@pytest.fixture
+def memory_store() -> Iterator[DuckDBStore]:
+    store = DuckDBStore(":memory:")
+    yield store
+    store.close()
