@@ -138,6 +138,7 @@ def test_db_init_status_sql__end_to_end(
     assert json.loads(query.stdout) == [{"n": 0}]
 
     csv = blotter("sql", "SELECT 'a,b' AS x, 2 AS y", "--format", "csv", settings=settings)
+    assert csv.returncode == 0, csv.stderr
     assert csv.stdout.splitlines() == ["x,y", '"a,b",2']
 
     refused = blotter("sql", "DELETE FROM stops", settings=settings)

@@ -74,6 +74,12 @@ _READ_ONLY_STARTS = (
     "summarize",
     "explain",
 )
+_WRITE_WORD = re.compile(
+    r"\b(insert|update|delete|merge|upsert|create|drop|alter|truncate|copy|attach|detach|"
+    r"install|load|pragma|set|reset|call|vacuum|checkpoint|export|import|grant|revoke|"
+    r"comment|lock|refresh)\b",
+    re.IGNORECASE,
+)
 _COMMENT = re.compile(r"(--[^\n]*\n?)|(/\*.*?\*/)", re.DOTALL)
 
 
@@ -91,6 +97,11 @@ def check_read_only_sql(sql: str) -> str:
         )
     if first == "explain" and re.match(r"explain\s+analy[sz]e", text, re.IGNORECASE):
         raise PermissionDeniedError("blotter sql is read-only: EXPLAIN ANALYZE runs the statement")
+    writes = _WRITE_WORD.search(_strip_literals(text))
+    if writes:
+        raise PermissionDeniedError(
+            f"blotter sql is read-only: the query contains {writes.group(0).upper()}"
+        )
     return text
 
 

@@ -47,4 +47,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             " digest VARCHAR NOT NULL, descriptor VARCHAR NOT NULL)",
         ),
     ),
+    Migration(
+        id=2,
+        name="batches, their issues and the quarantine",
+        **_same(
+            "CREATE SEQUENCE IF NOT EXISTS blotter_batch_seq START 1",
+            "CREATE TABLE IF NOT EXISTS batches ("
+            " batch_id BIGINT PRIMARY KEY, agency_slug VARCHAR NOT NULL,"
+            " mapping VARCHAR NOT NULL, mapping_version INTEGER NOT NULL,"
+            " mapping_sha256 VARCHAR NOT NULL, datasets VARCHAR NOT NULL,"
+            " file_name VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, file_bytes BIGINT NOT NULL,"
+            " status VARCHAR NOT NULL, received_at TIMESTAMPTZ NOT NULL,"
+            " standard_version VARCHAR NOT NULL, rows_read BIGINT NOT NULL,"
+            " rows_loaded BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,"
+            " rows_junk BIGINT NOT NULL, summary VARCHAR NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS batch_issues ("
+            " batch_id BIGINT NOT NULL, source_row BIGINT, dataset VARCHAR, field VARCHAR,"
+            " code VARCHAR NOT NULL, severity VARCHAR NOT NULL, message VARCHAR NOT NULL,"
+            " quarantined BOOLEAN NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS quarantine_rows ("
+            " batch_id BIGINT NOT NULL, source_row BIGINT NOT NULL, raw VARCHAR NOT NULL,"
+            " PRIMARY KEY (batch_id, source_row))",
+        ),
+    ),
 )

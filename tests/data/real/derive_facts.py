@@ -197,7 +197,7 @@ def id_facts(values, column, lines=None) -> dict:
     return res
 
 
-def parse_dates(items, formats, year_range=None, missing=("", "NA")) -> dict:
+def parse_dates(items, formats, year_range=None, missing=("", "NA"), kind="date") -> dict:
     """items: iterable of (row_ref, raw). Tries each strptime format in turn."""
     fmt_seen = collections.Counter()
     bad = []
@@ -229,8 +229,13 @@ def parse_dates(items, formats, year_range=None, missing=("", "NA")) -> dict:
         "unparseable": bad[:50],
     }
     if parsed:
-        res["min"] = min(parsed).isoformat()
-        res["max"] = max(parsed).isoformat()
+        show = {
+            "date": lambda v: v.date().isoformat(),
+            "time": lambda v: v.time().isoformat(),
+            "datetime": lambda v: v.isoformat(),
+        }[kind]
+        res["min"] = show(min(parsed))
+        res["max"] = show(max(parsed))
     if year_range:
         res["expected_years"] = list(year_range)
         res["outside_expected_years"] = outside
@@ -298,7 +303,9 @@ def csv_file_facts(root, source, name, header_lines=1):
     facts["records_including_header"] = len(body) + header_lines
     facts["multiline_records"] = multiline
     facts["header_lines"] = header_lines
-    facts["header"] = headers if header_lines > 1 else header
+    facts["header_line_text"] = [ln.rstrip("\r") for ln in text.split("\n")[:header_lines]]
+    if header_lines > 1:
+        facts["header_lines_parsed"] = headers
     facts["columns"] = header
     facts["column_count"] = len(header)
     facts["field_count_per_record"] = {
@@ -346,7 +353,7 @@ def owensboro(root):
     f["record_id"] = id_facts(col(h, rows, "raw_row_number"), "raw_row_number")
     f["dates"] = {
         "date": parse_dates(refs(h, rows, "date"), ["%Y-%m-%d"], (2015, 2017)),
-        "time": parse_dates(refs(h, rows, "time"), ["%H:%M:%S"]),
+        "time": parse_dates(refs(h, rows, "time"), ["%H:%M:%S"], kind="time"),
     }
     f["age"] = {"subject_age": age_facts(col(h, rows, "subject_age"))}
     f["value_counts"] = vc(
@@ -401,7 +408,8 @@ def owensboro(root):
         "vehicle_registration_state); `violation` and `location` use the empty string instead.",
         "citation_issued is TRUE on every row: every stop in this extract produced a citation; "
         "outcome is 'arrest' when arrest_made is TRUE, else 'citation' (no warnings).",
-        "Some rows have lat = 0 with lng = NA (a null island coordinate, not a real point).",
+        "9 rows have lat = 0 with lng = NA and an empty location (a 'null island' latitude, "
+        "not a real point): treat lat 0 as missing.",
         "`violation` is a '; '-separated list of charges (one stop, several charges).",
         "subject_race 'other' comes from raw_race 'AMER IND/ALASKAN' (OPP collapses Native "
         "American into other); no hispanic level at all (raw data has no ethnicity).",
@@ -437,7 +445,7 @@ def hartford(root):
     f["dates"] = {
         "date": parse_dates(refs(h, rows, "date"), ["%Y-%m-%d"], (2013, 2016)),
         "date_NA_lines": [ln for ln, v in refs(h, rows, "date") if v == "NA"],
-        "time": parse_dates(refs(h, rows, "time"), ["%H:%M:%S"]),
+        "time": parse_dates(refs(h, rows, "time"), ["%H:%M:%S"], kind="time"),
     }
     f["age"] = {"subject_age": age_facts(col(h, rows, "subject_age"))}
     f["value_counts"] = vc(
@@ -486,11 +494,15 @@ def hartford(root):
         "'O|N', raw_intervention_disposition_code 'U|I'), and reason_for_stop can be "
         "'Other|Stop Sign'.",
         "Missing values are the literal string NA; booleans are TRUE/FALSE (with NA).",
-        "4 rows have date NA (their time is present).",
-        "outcome is NA for 2,522 rows (raw disposition codes V, N, etc. map to no OPP outcome), "
-        "and citation_issued TRUE does not always mean outcome 'citation' (arrest wins).",
+        "4 rows have date NA and time NA (lines listed in dates.date_NA_lines).",
+        "outcome is NA for 2,522 rows: raw disposition M (2,349; misdemeanor summons in the CT "
+        "coding) and N (163) and the '|'-joined codes map to no OPP outcome although M is a "
+        "summons; citation_issued TRUE does not always mean outcome 'citation' (arrest wins: "
+        "57 rows with code I are outcome arrest).",
         "Predicated columns: search_basis and contraband_found are NA when search_conducted is "
-        "FALSE (a few contraband_found values are NA even with a search).",
+        "FALSE; 4 searched rows still have search_basis NA and 3 contraband_found NA (the "
+        "'|'-joined authorization codes).",
+        "raw_row_number values cover 18,646 raw rows - the row count of the 2019-02-25 release.",
         "All rows are vehicular stops; department_name is always 'Hartford'.",
         "subject_race 'hispanic' is derived from raw_subject_ethnicity_code H over any race code.",
         "Latitudes carry float noise (41.732189399999996): compare numerically, not as text.",
@@ -619,7 +631,7 @@ def nypd_2016(root):
         "datestop_note": "value is M?MDDYYYY: 7 digits for January-September (no leading zero), "
         "8 for October-December; parsed after left-padding with 0 to 8 digits",
         "timestop": parse_dates(
-            [(ln, v.zfill(4)) for ln, v in refs(h, rows, "timestop")], ["%H%M"]
+            [(ln, v.zfill(4)) for ln, v in refs(h, rows, "timestop")], ["%H%M"], kind="time"
         ),
         "timestop_note": "HHMM without leading zeros (e.g. '30' = 00:30, '100' = 01:00); "
         "parsed after left-padding to 4 digits",
@@ -792,7 +804,9 @@ def nypd_2018(root):
         "Missing values are the text '(null)'.",
         "Rows are not unique: with no id, some rows are fully identical (see record_id).",
         "SUSPECT_HEIGHT was written as a number feet.inches, so 5'10\" and 5'1\" both appear as "
-        "'5.1' (5.1 is the 2nd most common height, 5.10 never occurs): inches are ambiguous.",
+        "'5.1' (5.1 is the most common height, 5.10 never occurs): inches are ambiguous.",
+        "SUSPECT_REPORTED_AGE has ages 0-9 (11 rows out of 10..110; 8 are 0).",
+        "No precinct or location except STOP_LOCATION_BORO_NAME.",
         "Body build / eye / hair use 'U', 'XXX' and 'ZZZ' codes for unknown/other beside '(null)'.",
         "JURISDICTION_DESCRIPTION has a misspelled label 'Trespass Affifavit Program'.",
         "Race has separate BLACK HISPANIC and WHITE HISPANIC labels (collapse to hispanic).",
@@ -1040,8 +1054,10 @@ def nypd(root):
     f20, f21 = files["sqf-2020.xlsx"], files["sqf-2021.xlsx"]
     f20["surprises"] = [
         "Sheet is named 'CY 2020' (not Sheet1).",
-        "One row (see dates.STOP_FRISK_DATE.outside_file_year) is dated 2018-01-03 although "
-        "YEAR2 says 2020; its MONTH2/DAY2 are checked there.",
+        "One row is mis-dated: STOP_ID 7494 (Excel row 7495) has STOP_FRISK_DATE 2018-01-03 "
+        "while YEAR2 = 2020, MONTH2 = September, DAY2 = Monday and its neighbours are "
+        "September 2020 stops: the date is wrong, not the year columns. A year filter on "
+        "STOP_FRISK_DATE drops it; a filter on YEAR2 keeps it.",
         "Missing is the text '(null)', but in some columns the text is cut: '(' "
         "(ASK_FOR_CONSENT_FLG, CONSENT_GIVEN_FLG, PHYSICAL_FORCE_VERBAL_INSTRUCTION_FLAG, "
         "SUSPECTS_ACTIONS_PROXIMITY_TO_SCENE_FLAG, STOP_LOCATION_SECTOR_CODE) and '(nu' "
@@ -1069,9 +1085,11 @@ def nypd(root):
         "Race labels are spelled in full ('MIDDLE EASTERN/SOUTHWEST ASIAN') and flags are not "
         "truncated, unlike 2020.",
         "Missing is '(null)' (SUSPECT_REPORTED_AGE too); DEMEANOR_OF_PERSON_STOPPED uses '#N/A'.",
+        "No date outside 2021, but SUSPECT_REPORTED_AGE reaches 120 (and has ages 0-9).",
+        "SUSPECT_HEIGHT has impossible values ('0.0', '0.1', '0.4').",
         "SUSPECT_HEIGHT is text with explicit inches ('5.10', '6.0'), unlike 2020.",
         "STOP_LOCATION_X/Y are text; one full address ('38 W 38 ST') occurs 119 times - "
-        "probably a default/placeholder location.",
+        "possibly a default/placeholder location.",
         "PHYSICAL_FORCE_OC_SPRAY_USED_FLAG is '(null)' in every row.",
         "SUPERVISING_OFFICER_RANK / COMMAND_CODE are '(null)' in 1,853 rows.",
     ]
@@ -1083,7 +1101,7 @@ def dallas(root):
     name = "37-00049_UOF-P_2016_prepped.csv"
     f, h, rows = csv_file_facts(root, src, name, header_lines=2)
     H = {c: i for i, c in enumerate(h)}
-    f["second_header_line_original_names"] = dict(zip(h, f["header"][1]))
+    f["second_header_line_original_names"] = dict(zip(h, f["header_lines_parsed"][1]))
     uof = col(h, rows, "UOF_NUMBER")
     nums = [[n.strip() for n in v.split(",")] for v in uof]
     all_nums = collections.Counter(n for ns in nums for n in ns)
@@ -1178,7 +1196,7 @@ def dallas(root):
             refs(h, rows, "INCIDENT_DATE"), ["%m/%d/%y"], (2016, 2016), missing=("", "NULL")
         ),
         "INCIDENT_TIME": parse_dates(
-            refs(h, rows, "INCIDENT_TIME"), ["%I:%M:%S %p"], missing=("", "NULL")
+            refs(h, rows, "INCIDENT_TIME"), ["%I:%M:%S %p"], missing=("", "NULL"), kind="time"
         ),
         "OFFICER_HIRE_DATE": parse_dates(
             refs(h, rows, "OFFICER_HIRE_DATE"), ["%m/%d/%y"], (1960, 2016), missing=("", "NULL")
@@ -1186,14 +1204,20 @@ def dallas(root):
         "note": "two-digit years: Python %y maps 69-99 to 19xx and 00-68 to 20xx, which is "
         "right for this file (hire years 1979-2016).",
     }
-    hire_mismatch = 0
+    vs_calendar = collections.Counter()
+    vs_completed = collections.Counter()
     for _, r in rows:
         hy = dt.datetime.strptime(r[H["OFFICER_HIRE_DATE"]], "%m/%d/%y")
         inc = dt.datetime.strptime(r[H["INCIDENT_DATE"]], "%m/%d/%y")
         yrs = int(r[H["OFFICER_YEARS_ON_FORCE"]])
-        if yrs != (inc - hy).days // 365 and yrs != inc.year - hy.year:
-            hire_mismatch += 1
-    f["officer_years_on_force_inconsistent_with_hire_date"] = hire_mismatch
+        completed = inc.year - hy.year - ((inc.month, inc.day) < (hy.month, hy.day))
+        vs_calendar[yrs - (inc.year - hy.year)] += 1
+        vs_completed[yrs - completed] += 1
+    f["officer_years_on_force_check"] = {
+        "note": "OFFICER_YEARS_ON_FORCE is not exactly derivable from hire and incident dates",
+        "minus_calendar_year_difference": {str(k): vs_calendar[k] for k in sorted(vs_calendar)},
+        "minus_completed_years": {str(k): vs_completed[k] for k in sorted(vs_completed)},
+    }
     f["value_counts"] = vc(
         h,
         rows,
@@ -1255,7 +1279,10 @@ def dallas(root):
         "Narrative)'.",
         "Multi-valued text fields (SUBJECT_OFFENSE, *_INJURY_TYPE, NUMBER_EC_CYCLES) are "
         "comma lists; SUBJECT_OFFENSE mixes charge names and 'No Arrest'/'APOWW' codes.",
-        "Coordinates missing for 55 rows.",
+        "Coordinates missing for 55 rows; INCIDENT_TIME is NULL in 10 rows (so the "
+        "date+time+address incident key contains 'NULL' there).",
+        "OFFICER_YEARS_ON_FORCE cannot be recomputed exactly from OFFICER_HIRE_DATE and "
+        "INCIDENT_DATE (off by one either way in about half of the rows): store it as given.",
     ]
     return {
         "files": {name: f},
@@ -1303,6 +1330,29 @@ def seattle(root):
             1 for v in groups.values() if len({r[H["Occured_date_time"]] for r in v}) > 1
         ),
     }
+    # Incident_Num is nearly always one officer's report: events with several officers have
+    # several Incident_Nums sharing date-time and place. Group them as an alternative.
+    ev_cols = ["Occured_date_time", "Precinct", "Sector", "Beat"]
+    events = collections.defaultdict(list)
+    for _, r in rows:
+        events[tuple(r[H[c]] for c in ev_cols)].append(r)
+    f["events_by_datetime_and_place"] = {
+        "note": "alternative incident key: same Occured_date_time, Precinct, Sector and Beat",
+        "key": ev_cols,
+        "distinct": len(events),
+        "groups_with_several_Incident_Num": sum(
+            1 for v in events.values() if len({r[H["Incident_Num"]] for r in v}) > 1
+        ),
+        "incident_nums_per_event": per_group_distribution(
+            {k: {r[H["Incident_Num"]] for r in v} for k, v in events.items()}
+        ),
+        "officers_per_event": per_group_distribution(
+            {k: {r[H["Officer_ID"]] for r in v} for k, v in events.items()}
+        ),
+        "subjects_per_event": per_group_distribution(
+            {k: {r[H["Subject_ID"]] for r in v} for k, v in events.items()}
+        ),
+    }
     trip = collections.Counter(
         (r[H["Incident_Num"]], r[H["Officer_ID"]], r[H["Subject_ID"]]) for _, r in rows
     )
@@ -1328,7 +1378,10 @@ def seattle(root):
     }
     f["dates"] = {
         "Occured_date_time": parse_dates(
-            refs(h, rows, "Occured_date_time"), ["%m/%d/%Y %I:%M:%S %p"], (2014, 2023)
+            refs(h, rows, "Occured_date_time"),
+            ["%m/%d/%Y %I:%M:%S %p"],
+            (2014, 2023),
+            kind="datetime",
         )
     }
     f["dates"]["Occured_date_time"]["rows_per_year"] = counts(
@@ -1339,8 +1392,12 @@ def seattle(root):
     )
     f["surprises"] = [
         "UTF-8 BOM: the first column reads '\\ufeffID' without utf-8-sig.",
-        "One row per officer x subject x incident (Incident_Num repeats); the ID column is the "
-        "row id and its middle numbers are NOT the Officer_ID/Subject_ID.",
+        "One row per officer x subject x Incident_Num; the ID column is the row id and its "
+        "middle numbers are NOT the Officer_ID/Subject_ID.",
+        "Incident_Num is (almost always) one officer's force report, not the event: only 33 "
+        "Incident_Nums have more than one officer, while one event with many officers (same "
+        "date-time and beat) carries many Incident_Nums (see events_by_datetime_and_place). "
+        "Counting incidents by Incident_Num overcounts events.",
         "One ID is malformed ('--2870-29052', no year/UOF prefix).",
         "The ID's year prefix is the report year: 30 rows occurred in the previous year.",
         "Column name is misspelled 'Occured_date_time'; format MM/DD/YYYY hh:mm:ss AM/PM.",
@@ -1488,6 +1545,11 @@ def fbi(root):
     fz = {"source_dir": src, "test_copy": name, "format": "zip"}
     fz.update(file_identity(zdata))
     fz["members"] = members
+    fz["surprises"] = [
+        "A zip, not a CSV: one member hate_crime.csv (50,181,008 bytes, 12x the zip); read it "
+        "as a stream from the archive rather than extracting to disk.",
+        "The member's sha256 differs from the zip's: record both in the batch provenance.",
+    ]
     f = {"source_dir": src, "test_copy": "hate_crime.zip (member)", "format": "csv", "inside": name}
     f.update(file_identity(data))
     tfacts, text = text_facts(data)
@@ -1569,8 +1631,29 @@ def fbi(root):
         "oris_with_several_agency_names": sum(1 for v in names.values() if len(v) > 1),
         "most_incidents": dict(list(counts(ori).items())[:5]),
         "lengths": counts(str(len(o)) for o in ori),
+        "rows_where_ori_prefix_differs_from_STATE_ABBR": counts(
+            f"{r[H['ORI']][:2]}->{r[H['STATE_ABBR']]}"
+            for _, r in rows
+            if r[H["ORI"]][:2] != r[H["STATE_ABBR"]]
+        ),
     }
     f["agency_names_distinct"] = len(set(col(h, rows, "PUB_AGENCY_NAME")))
+    f["state_abbr_names"] = {
+        k: v for k, v in sorted({(r[H["STATE_ABBR"]], r[H["STATE_NAME"]]) for _, r in rows})
+    }
+    filled = collections.defaultdict(collections.Counter)
+    for _, r in rows:
+        for c in ("ADULT_VICTIM_COUNT", "ADULT_OFFENDER_COUNT", "OFFENDER_ETHNICITY"):
+            if r[H[c]] != "":
+                filled[c][r[H["DATA_YEAR"]]] += 1
+    f["rows_with_value_per_year"] = {
+        c: {y: filled[c][y] for y in sorted(filled[c])} for c in sorted(filled)
+    }
+    f["offender_count_0_with_known_race"] = counts(
+        r[H["OFFENDER_RACE"]]
+        for _, r in rows
+        if r[H["TOTAL_OFFENDER_COUNT"]] == "0" and r[H["OFFENDER_RACE"]] not in ("Unknown", "")
+    )
     f["value_counts"] = vc(
         h,
         rows,
@@ -1611,15 +1694,24 @@ def fbi(root):
         "(no space); MULTIPLE_BIAS / MULTIPLE_OFFENSE flag them with M/S.",
         "Bias labels contain sexual-orientation and gender-identity biases (Anti-Gay (Male), "
         "Anti-Transgender, ...): legitimate here (offender's bias), prohibited elsewhere.",
-        "Victim/offender age-split counts (ADULT_*, JUVENILE_*) are empty for most years "
-        "(collected only from 2013 on); OFFENDER_ETHNICITY is empty for most rows.",
-        "TOTAL_OFFENDER_COUNT 0 means unknown offender, not zero offenders; OFFENDER_RACE "
-        "'Unknown' for those.",
-        "ORI is the reporting agency id; PUB_AGENCY_NAME is not unique (e.g. county vs city "
-        "agencies share names) and some ORIs changed names over the years.",
+        "Victim/offender adult/juvenile split counts are empty in most rows and filled "
+        "irregularly by year (mostly 2011, 2013-2014, 2016-2020; see "
+        "rows_with_value_per_year); OFFENDER_ETHNICITY is empty in 84% of rows: empty means "
+        "not collected, not zero.",
+        "TOTAL_OFFENDER_COUNT 0 means an unknown offender, not zero offenders; OFFENDER_RACE is "
+        "then mostly 'Unknown' but in 1,617 rows a race is given anyway.",
+        "MULTIPLE_OFFENSE is 'M' on 2,325 rows whose OFFENSE_NAME has a single name (several "
+        "offences of the same kind); MULTIPLE_BIAS always agrees with the BIAS_DESC list.",
+        "ORI is the reporting agency id (9 characters; each ORI has one name here); "
+        "PUB_AGENCY_NAME is not unique across ORIs (6,538 names for 9,689 ORIs) and 93 names "
+        "carry a trailing blank ('Princeton ').",
         "Per-year counts differ from the FBI's annual Hate Crime Statistics reports (later "
         "re-compilation).",
-        "STATE_ABBR includes non-state codes (FS = federal, GM = Guam) - 53 values.",
+        "STATE_ABBR is not the USPS code everywhere: Nebraska is 'NB' (not NE), federal "
+        "agencies are 'FS' (State 'Federal', their ORI prefix is the state where they sit), "
+        "Guam is 'GM'; 53 values in all.",
+        "One incident (INCIDENT_ID 373423, 2018) has the bias 'Unknown (offender's motivation "
+        "not known)'; bias labels differ slightly from the NIBRS code list (e.g. 'Anti-Mormon').",
     ]
     return {
         "files": {name: fz, "hate_crime.csv": f},

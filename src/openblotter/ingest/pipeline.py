@@ -1,0 +1,282 @@
+"""``ingest()``: read → gate → map → validate → load, one all-or-nothing batch per file.
+
+Counts are conserved: rows read = rows loaded + rows quarantined + rows dropped as junk, each junk
+rule reported. The same file twice (same agency, mapping and SHA-256) is a no-op that says so; a
+corrected re-delivery upserts by the agency's record ids and reports what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from openblotter.ingest.apply import CompiledMapping, MappedChunk
+from openblotter.ingest.gate import concept_of_name
+from openblotter.ingest.load import DatasetOutcome, Loader
+from openblotter.ingest.readers import ROW, file_sha256, open_source
+
+if TYPE_CHECKING:
+    from openblotter.clock import Clock
+    from openblotter.ingest.mapping import AgencyConfig, Mapping
+    from openblotter.schema.registry import Standard
+    from openblotter.storage.base import Store, Transaction
+
+__all__ = ["IngestResult", "Progress", "ingest_file"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestResult:
+    """What one file's batch did."""
+
+    file: str
+    sha256: str
+    status: str  # committed | rejected | duplicate
+    batch_id: int | None = None
+    duplicate_of: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_junk: int = 0
+    junk: dict[str, int] = field(default_factory=dict)
+    records: dict[str, DatasetOutcome] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    refused_columns: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (no record values)."""
+        data = asdict(self)
+        data["records"] = {k: asdict(v) for k, v in self.records.items()}
+        return data
+
+
+def _previous_batch(store: Store, agency: str, mapping: Mapping, sha: str) -> int | None:
+    rows = store.query(
+        "SELECT batch_id FROM batches WHERE agency_slug = ? AND mapping = ? AND file_sha256 = ? "
+        "AND status = 'committed' ORDER BY batch_id DESC LIMIT 1",
+        [agency, mapping.name, sha],
+    ).rows
+    return int(rows[0][0]) if rows else None
+
+
+def _agency_record(agency: AgencyConfig, standard: Standard) -> pl.DataFrame:
+    schema = standard.schema("agencies")
+    values: dict[str, Any] = {
+        "agency_slug": agency.slug,
+        "name": agency.name,
+        "state": agency.state,
+        "ori": agency.ori,
+        "agency_type": agency.agency_type,
+        "timezone": agency.timezone,
+        "centroid_lat": (agency.centroid or {}).get("lat"),
+        "centroid_lng": (agency.centroid or {}).get("lng"),
+        "website": agency.website,
+    }
+    present = {k: [v] for k, v in values.items() if schema.has_field(k)}
+    return pl.DataFrame(present).with_columns(pl.lit(0, dtype=pl.Int64).alias(ROW))
+
+
+def _write_issues(tx: Transaction, batch_id: int, mapped: MappedChunk) -> None:
+    if mapped.issues.height:
+        frame = mapped.issues.with_columns(
+            pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
+            pl.col(ROW).alias("source_row"),
+            pl.col(ROW)
+            .is_in(pl.Series(sorted(mapped.error_rows), dtype=pl.Int64).implode())
+            .alias("quarantined"),
+        ).select(
+            "batch_id",
+            "source_row",
+            "dataset",
+            "field",
+            "code",
+            "severity",
+            "message",
+            "quarantined",
+        )
+        tx.insert_arrow("batch_issues", frame.to_arrow())
+    if mapped.raw is not None and mapped.raw.height:
+        cols = [c for c in mapped.raw.columns if c != ROW]
+        raw = mapped.raw.select(
+            pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
+            pl.col(ROW).alias("source_row"),
+            pl.struct(cols).struct.json_encode().alias("raw"),
+        )
+        tx.insert_arrow("quarantine_rows", raw.to_arrow())
+
+
+def _quarantine_duplicates(
+    tx: Transaction, batch_id: int, duplicates: list[tuple[int, str, int]], raw: dict[int, str]
+) -> set[int]:
+    rows = {row for row, _, _ in duplicates}
+    if not duplicates:
+        return rows
+    issues = pl.DataFrame(
+        {
+            "batch_id": [batch_id] * len(duplicates),
+            "source_row": [r for r, _, _ in duplicates],
+            "dataset": [d for _, d, _ in duplicates],
+            "field": [None] * len(duplicates),
+            "code": ["duplicate-key"] * len(duplicates),
+            "severity": ["error"] * len(duplicates),
+            "message": [
+                f"same record key as source row {first} with other values"
+                for _, _, first in duplicates
+            ],
+            "quarantined": [True] * len(duplicates),
+        },
+        schema_overrides={"field": pl.String},
+    )
+    tx.insert_arrow("batch_issues", issues.to_arrow())
+    raws = pl.DataFrame(
+        {
+            "batch_id": [batch_id] * len(rows),
+            "source_row": sorted(rows),
+            "raw": [raw.get(r, "{}") for r in sorted(rows)],
+        }
+    )
+    tx.insert_arrow("quarantine_rows", raws.to_arrow())
+    return rows
+
+
+def ingest_file(
+    store: Store,
+    standard: Standard,
+    path: Path,
+    *,
+    mapping: Mapping,
+    agency_slug: str,
+    agency: AgencyConfig | None,
+    clock: Clock,
+    force: bool = False,
+    reject_above: float | None = None,
+    chunk_rows: int = 250_000,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest one file as one batch."""
+    sha = file_sha256(path)
+    result = IngestResult(file=path.name, sha256=sha, status="committed")
+    previous = _previous_batch(store, agency_slug, mapping, sha)
+    if previous is not None and not force:
+        result.status = "duplicate"
+        result.duplicate_of = previous
+        return result
+    with tempfile.TemporaryDirectory(prefix="blotter-ingest-") as work:
+        reader = open_source(path, mapping.read, workdir=Path(work), chunk_rows=chunk_rows)
+        refused = {c: concept.name for c in reader.columns if (concept := concept_of_name(c))}
+        compiled = CompiledMapping(
+            mapping,
+            standard,
+            agency_slug=agency_slug,
+            timezone=agency.timezone if agency else "UTC",
+            columns=reader.columns,
+            refused=refused,
+        )
+        result.refused_columns = refused
+        result.notes = reader.notes
+        datasets = list(mapping.datasets)
+        if agency is not None and "agencies" not in datasets:
+            datasets.insert(0, "agencies")
+        schemas = {d: standard.schema(d) for d in standard.datasets if d in datasets}
+        with store.transaction() as tx:
+            batch_id = int(tx.query("SELECT nextval('blotter_batch_seq')").scalar())
+            result.batch_id = batch_id
+            merge = {d: out.merge_duplicates for d, out in mapping.records.items()}
+            merge["agencies"] = True
+            loader = Loader(tx, store.dialect, schemas, batch_id, merge)
+            if agency is not None and "agencies" not in mapping.datasets:
+                loader.stage("agencies", _agency_record(agency, standard))
+            errors: Counter[str] = Counter()
+            warnings: Counter[str] = Counter()
+            quarantined: set[int] = set()
+            for chunk in reader.chunks():
+                mapped = compiled.apply(chunk, reader.columns)
+                result.rows_read += mapped.rows
+                for rule, count in mapped.junk.items():
+                    result.junk[rule] = result.junk.get(rule, 0) + count
+                for dataset, frame in mapped.records.items():
+                    loader.stage(dataset, frame)
+                for code, severity in mapped.issues.select("code", "severity").iter_rows():
+                    (errors if severity == "error" else warnings)[code] += 1
+                quarantined |= mapped.error_rows
+                _write_issues(tx, batch_id, mapped)
+                if progress is not None:
+                    progress(mapped.rows)
+            duplicates = [d for d in loader.duplicate_rows() if d[0] not in quarantined]
+            dup_rows = _quarantine_duplicates(tx, batch_id, duplicates, loader.snapshot(duplicates))
+            errors["duplicate-key"] += len(duplicates)
+            loader.drop_rows(sorted(dup_rows))
+            quarantined |= dup_rows
+            result.rows_junk = sum(result.junk.values())
+            result.rows_quarantined = len(quarantined)
+            result.rows_loaded = result.rows_read - result.rows_junk - result.rows_quarantined
+            share = result.rows_quarantined / max(result.rows_read - result.rows_junk, 1)
+            if reject_above is not None and share > reject_above:
+                result.status = "rejected"
+                result.rows_loaded = 0
+            else:
+                loader.upsert()
+            loader.close()
+            result.records = loader.outcomes
+            result.errors = {k: v for k, v in errors.items() if v}
+            result.warnings = dict(warnings)
+            _record_batch(tx, result, mapping, agency_slug, path, clock, standard)
+    logger.info(
+        "batch %s %s: %d read, %d loaded, %d quarantined, %d junk",
+        result.batch_id,
+        result.status,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_quarantined,
+        result.rows_junk,
+    )
+    return result
+
+
+def _record_batch(
+    tx: Transaction,
+    result: IngestResult,
+    mapping: Mapping,
+    agency_slug: str,
+    path: Path,
+    clock: Clock,
+    standard: Standard,
+) -> None:
+    tx.execute(
+        "INSERT INTO batches (batch_id, agency_slug, mapping, mapping_version, mapping_sha256,"
+        " datasets, file_name, file_sha256, file_bytes, status, received_at, standard_version,"
+        " rows_read, rows_loaded, rows_quarantined, rows_junk, summary)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.batch_id,
+            agency_slug,
+            mapping.name,
+            mapping.version,
+            mapping.digest,
+            ",".join(mapping.datasets),
+            path.name,
+            result.sha256,
+            path.stat().st_size,
+            result.status,
+            clock.now(),
+            standard.version,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.rows_junk,
+            json.dumps(result.summary()),
+        ],
+    )
