@@ -21,7 +21,7 @@ import polars as pl
 from openblotter.ingest.apply import CompiledMapping, MappedChunk
 from openblotter.ingest.gate import concept_of_name
 from openblotter.ingest.load import DatasetOutcome, Loader
-from openblotter.ingest.readers import ROW, file_sha256, open_source
+from openblotter.ingest.readers import ROW, RaggedSourceError, file_sha256, open_source
 
 if TYPE_CHECKING:
     from openblotter.clock import Clock
@@ -156,6 +156,20 @@ def ingest_file(
     store: Store,
     standard: Standard,
     path: Path,
+    **options: Any,
+) -> IngestResult:
+    """Ingest one file as one batch (all-or-nothing); see ``_ingest`` for the options."""
+    try:
+        return _ingest(store, standard, path, exact=False, **options)
+    except RaggedSourceError:
+        logger.info("%s: rows do not match the header; reading it again exactly", path.name)
+        return _ingest(store, standard, path, exact=True, **options)
+
+
+def _ingest(
+    store: Store,
+    standard: Standard,
+    path: Path,
     *,
     mapping: Mapping,
     agency_slug: str,
@@ -165,8 +179,8 @@ def ingest_file(
     reject_above: float | None = None,
     chunk_rows: int = 250_000,
     progress: Progress | None = None,
+    exact: bool = False,
 ) -> IngestResult:
-    """Ingest one file as one batch."""
     sha = file_sha256(path)
     result = IngestResult(file=path.name, sha256=sha, status="committed")
     previous = _previous_batch(store, agency_slug, mapping, sha)
@@ -175,7 +189,9 @@ def ingest_file(
         result.duplicate_of = previous
         return result
     with tempfile.TemporaryDirectory(prefix="blotter-ingest-") as work:
-        reader = open_source(path, mapping.read, workdir=Path(work), chunk_rows=chunk_rows)
+        reader = open_source(
+            path, mapping.read, workdir=Path(work), chunk_rows=chunk_rows, exact=exact
+        )
         refused = {c: concept.name for c in reader.columns if (concept := concept_of_name(c))}
         compiled = CompiledMapping(
             mapping,

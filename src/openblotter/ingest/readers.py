@@ -32,6 +32,7 @@ from openblotter.ingest.mapping import ReadOptions
 __all__ = [
     "ROW",
     "ArchiveLimits",
+    "RaggedSourceError",
     "SourceReader",
     "file_sha256",
     "open_source",
@@ -245,17 +246,19 @@ def _python_frame(
     )
 
 
-def _polars_parses(path: Path, columns: list[str], delimiter: str, opts: ReadOptions) -> bool:
+class RaggedSourceError(SourceUnreadableError):
+    """Polars met a row it cannot parse; the caller reads the file again, exactly."""
+
+
+def _checked(chunks: Iterator[pl.DataFrame], name: str) -> Iterator[pl.DataFrame]:
     try:
-        for _ in _csv_chunks_polars(path, columns, delimiter, opts, 1_000_000):
-            pass
-    except pl.exceptions.PolarsError:
-        return False
-    return True
+        yield from chunks
+    except pl.exceptions.PolarsError as exc:
+        raise RaggedSourceError(f"{name}: rows do not match the header ({exc})") from exc
 
 
 def _open_csv(
-    path: Path, opts: ReadOptions, fmt: str, workdir: Path, chunk_rows: int
+    path: Path, opts: ReadOptions, fmt: str, workdir: Path, chunk_rows: int, *, exact: bool
 ) -> SourceReader:
     encoding = _detect_encoding(path) if opts.encoding == "auto" else opts.encoding
     readable = path
@@ -270,11 +273,11 @@ def _open_csv(
     else:
         delimiter = _sniff_delimiter(readable, "utf-8-sig")
     columns = _unique_names(_header(readable, delimiter, opts.skip_rows))
-    if _polars_parses(readable, columns, delimiter, opts):
-        chunks = _csv_chunks_polars(readable, columns, delimiter, opts, chunk_rows)
-    else:
+    if exact:
         notes.append("rows with a different number of cells than the header: read exactly")
         chunks = _csv_chunks_python(readable, columns, delimiter, opts, chunk_rows)
+    else:
+        chunks = _checked(_csv_chunks_polars(readable, columns, delimiter, opts, chunk_rows), path.name)
     return SourceReader(
         path=path,
         format=fmt,
@@ -419,8 +422,13 @@ def open_source(
     workdir: Path | None = None,
     chunk_rows: int = 250_000,
     limits: ArchiveLimits | None = None,
+    exact: bool = False,
 ) -> SourceReader:
-    """Open a source file for reading; ``workdir`` holds transcoded or extracted copies."""
+    """Open a source file for reading; ``workdir`` holds transcoded or extracted copies.
+
+    CSV is parsed by Polars unless ``exact``; when Polars meets a row it cannot parse, reading
+    raises ``RaggedSourceError`` and the caller opens the file again with ``exact=True``.
+    """
     if not path.is_file():
         raise SourceUnreadableError(f"{path}: no such file")
     if path.stat().st_size == 0:
@@ -432,7 +440,7 @@ def open_source(
         readable, member = _extract_member(path, options, work, limits or ArchiveLimits())
     fmt = _detect_format(readable, options.format)
     if fmt in {"csv", "tsv"}:
-        reader = _open_csv(readable, options, fmt, work, chunk_rows)
+        reader = _open_csv(readable, options, fmt, work, chunk_rows, exact=exact)
     elif fmt == "xlsx":
         reader = _open_xlsx(readable, options)
     elif fmt in {"json", "ndjson"}:
