@@ -54,9 +54,18 @@ def cli(ctx: click.Context, data_dir: Path | None, debug: bool, log_level: str |
 
 
 def _register() -> None:
-    from openblotter.cli import db, demo, sql, standard
+    from openblotter.cli import db, demo, ingest, mapping, sql, standard
 
-    for command in (standard.standard, db.db, sql.sql, demo.demo):
+    for command in (
+        standard.standard,
+        db.db,
+        sql.sql,
+        ingest.ingest,
+        ingest.batches,
+        ingest.quarantine,
+        mapping.mapping,
+        demo.demo,
+    ):
         cli.add_command(command)
 
 

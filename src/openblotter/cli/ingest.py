@@ -24,19 +24,25 @@ def print_result(result: IngestResult, *, err: bool = False) -> None:
     """The end-of-run summary of one batch."""
     echo = lambda text: click.echo(text, err=err)  # noqa: E731
     if result.status == "duplicate":
-        echo(f"{result.file}: already loaded as batch {result.duplicate_of} (same SHA-256); nothing to do")
+        echo(
+            f"{result.file}: already loaded as batch {result.duplicate_of} (same SHA-256); nothing to do"
+        )
         return
     echo(f"{result.file}: batch {result.batch_id} {result.status.upper()}")
-    echo(f"  rows read {result.rows_read:,} = loaded {result.rows_loaded:,} + quarantined "
-         f"{result.rows_quarantined:,} + junk {result.rows_junk:,}")
+    echo(
+        f"  rows read {result.rows_read:,} = loaded {result.rows_loaded:,} + quarantined "
+        f"{result.rows_quarantined:,} + junk {result.rows_junk:,}"
+    )
     for rule, count in sorted(result.junk.items()):
         echo(f"    junk dropped by rule {rule}: {count:,}")
     for column, concept in sorted(result.refused_columns.items()):
         echo(f"  refused column {column!r}: {concept} is never stored")
     for dataset, outcome in result.records.items():
         merged = f", {outcome.merged:,} identical repeats merged" if outcome.merged else ""
-        echo(f"  {dataset}: {outcome.inserted:,} new, {outcome.updated:,} changed, "
-             f"{outcome.unchanged:,} unchanged{merged}")
+        echo(
+            f"  {dataset}: {outcome.inserted:,} new, {outcome.updated:,} changed, "
+            f"{outcome.unchanged:,} unchanged{merged}"
+        )
     for code, count in sorted(result.errors.items()):
         echo(f"  error   {code}: {count:,}")
     for code, count in sorted(result.warnings.items()):
@@ -108,8 +114,16 @@ def ingest(
                 click.echo(f"\r  {path.name}: {seen:,} rows read…", err=True, nl=False)
 
         result = ingest_file(
-            store, std, path, mapping=mapping, agency_slug=agency_slug, agency=agency,
-            clock=SystemClock(), force=force, reject_above=reject_above, progress=progress,
+            store,
+            std,
+            path,
+            mapping=mapping,
+            agency_slug=agency_slug,
+            agency=agency,
+            clock=SystemClock(),
+            force=force,
+            reject_above=reject_above,
+            progress=progress,
         )
         if tty and seen:
             click.echo("", err=True)
@@ -122,8 +136,14 @@ def ingest(
 
 @click.command()
 @click.option("--agency", "agency_slug", help="Only this agency's batches.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def batches(app: AppContext, agency_slug: str | None, fmt: str) -> None:
     """List loaded batches with their counts and status."""
@@ -144,8 +164,14 @@ def quarantine() -> None:
 
 
 @quarantine.command("list")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def quarantine_list(app: AppContext, fmt: str) -> None:
     """Count quarantined rows and issues per batch and code."""
@@ -161,12 +187,16 @@ def quarantine_list(app: AppContext, fmt: str) -> None:
 @click.argument("batch_id", type=int)
 @click.option("--code", help="Only issues with this code.")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to show.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
-def quarantine_show(
-    app: AppContext, batch_id: int, code: str | None, limit: int, fmt: str
-) -> None:
+def quarantine_show(app: AppContext, batch_id: int, code: str | None, limit: int, fmt: str) -> None:
     """Show BATCH_ID's quarantined rows: source row, field, code, message and raw values."""
     store = app.store()
     if not store.query("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).rows:

@@ -40,7 +40,9 @@ class AgencyFolder:
         """The parsed ``agency.yaml``."""
         config = load_agency(self.path / "agency.yaml")
         if config.slug != self.slug:
-            raise ConfigError(f"{self.path}/agency.yaml says slug {config.slug!r}, not {self.slug!r}")
+            raise ConfigError(
+                f"{self.path}/agency.yaml says slug {config.slug!r}, not {self.slug!r}"
+            )
         return config
 
     def mappings(self, dataset: str) -> list[Mapping]:
@@ -66,7 +68,8 @@ def choose_mapping(candidates: list[Mapping], *, columns: list[str], sha256: str
         return fitting[0]
     if not fitting:
         reasons = "; ".join(
-            f"{m.name} lacks {', '.join(sorted(m.source_columns() - present)[:5])}" for m in candidates
+            f"{m.name} lacks {', '.join(sorted(m.source_columns() - present)[:5])}"
+            for m in candidates
         )
         raise ConfigError(f"no mapping fits this file ({reasons}); pass --mapping FILE")
     names = ", ".join(m.name for m in fitting)

@@ -212,9 +212,9 @@ class AgencyConfig(_Strict):
 
     slug: str = Field(pattern=r"^[a-z]{2}_[a-z0-9_]+$")
     name: str
-    state: str = Field(pattern=r"^[A-Z]{2}$")
+    state: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     agency_type: str
-    timezone: str
+    timezone: str | None = None
     ori: str | None = None
     centroid: dict[str, float] | None = None
     website: str | None = None

@@ -197,7 +197,7 @@ def _ingest(
             mapping,
             standard,
             agency_slug=agency_slug,
-            timezone=agency.timezone if agency else "UTC",
+            timezone=(agency.timezone if agency else None) or "UTC",
             columns=reader.columns,
             refused=refused,
         )

@@ -277,7 +277,9 @@ def _open_csv(
         notes.append("rows with a different number of cells than the header: read exactly")
         chunks = _csv_chunks_python(readable, columns, delimiter, opts, chunk_rows)
     else:
-        chunks = _checked(_csv_chunks_polars(readable, columns, delimiter, opts, chunk_rows), path.name)
+        chunks = _checked(
+            _csv_chunks_polars(readable, columns, delimiter, opts, chunk_rows), path.name
+        )
     return SourceReader(
         path=path,
         format=fmt,
