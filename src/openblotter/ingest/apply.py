@@ -19,6 +19,7 @@ from openblotter.ingest.gate import (
     VOLUNTEERED_FIELDS,
     refuse_prohibited_targets,
 )
+from openblotter.ingest.mapping import SOURCE_ROW
 from openblotter.ingest.readers import RAGGED, ROW
 from openblotter.ingest.recode import CompiledField, compile_field, normalise
 from openblotter.validate.checks import ISSUE_COLUMNS, check_records, issue_frame
@@ -93,12 +94,12 @@ class CompiledMapping:
                         f"mapping {mapping.name}: column {column!r} is about {concept}, which "
                         "OpenBlotter never stores; remove it from the mapping"
                     )
-        missing = sorted(mapping.source_columns() - set(columns))
+        missing = sorted(mapping.source_columns() - set(columns) - {SOURCE_ROW})
         if missing:
             raise ConfigError(
                 f"mapping {mapping.name} reads columns the file does not have: {', '.join(missing)}"
             )
-        self.columns = sorted(mapping.source_columns())
+        self.columns = sorted(mapping.source_columns() - {SOURCE_ROW})
         self.scrubbed = sorted(
             c
             for c in self.columns

@@ -8,6 +8,7 @@ checked against the standard and the prohibited-attribute gate by ``check_mappin
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +29,10 @@ __all__ = [
     "load_agency",
     "load_mapping",
 ]
+
+
+TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+SOURCE_ROW = "_source_row"
 
 
 class _Strict(BaseModel):
@@ -92,7 +97,11 @@ class FieldSpec(_Strict):
     join: str = " "
     coalesce: list[str] | None = None
     value: Any = None
+    template: str | None = Field(
+        default=None, description="text with {COLUMN} placeholders, e.g. '2018-{MONTH2}-01'"
+    )
     pad: Pad | None = None
+    case: Literal["lower", "upper"] | None = None
     format: str | list[str] | None = None
     part: Literal["date", "time"] | None = None
     recode: dict[str, str | None] | None = None
@@ -114,14 +123,15 @@ class FieldSpec(_Strict):
             self.columns is not None,
             self.coalesce is not None,
             self.value is not None,
+            self.template is not None,
             self.true_if is not None,
             self.flags is not None,
             self.seq_within is not None,
         ]
         if sum(sources) != 1:
             raise ValueError(
-                "give exactly one source: column, columns, coalesce, value, true_if, flags "
-                "or seq_within"
+                "give exactly one source: column, columns, coalesce, value, template, true_if, "
+                "flags or seq_within"
             )
         return self
 
@@ -132,6 +142,8 @@ class FieldSpec(_Strict):
             cols.append(self.column)
         cols += self.columns or []
         cols += self.coalesce or []
+        if self.template is not None:
+            cols += TEMPLATE_FIELD.findall(self.template)
         if self.true_if is not None:
             cols.append(self.true_if.column)
         cols += [f.column for f in self.flags or []]

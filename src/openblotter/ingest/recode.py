@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from openblotter.errors import ConfigError
-from openblotter.ingest.mapping import FieldSpec
+from openblotter.ingest.mapping import SOURCE_ROW, TEMPLATE_FIELD, FieldSpec
 from openblotter.schema.model import CodeList, Field
 
 __all__ = ["CompiledField", "compile_field", "normalise"]
@@ -55,7 +55,7 @@ class CompiledField:
 
 def _source_text(spec: FieldSpec) -> pl.Expr:
     if spec.column is not None:
-        expr = pl.col(spec.column)
+        expr = pl.col(spec.column).cast(pl.String)
     elif spec.columns is not None:
         expr = pl.concat_str(
             [pl.col(c) for c in spec.columns], separator=spec.join, ignore_nulls=True
@@ -63,6 +63,17 @@ def _source_text(spec: FieldSpec) -> pl.Expr:
         expr = pl.when(expr.str.strip_chars() == "").then(None).otherwise(expr)
     elif spec.coalesce is not None:
         expr = pl.coalesce([pl.col(c) for c in spec.coalesce])
+    elif spec.template is not None:
+        parts: list[pl.Expr] = []
+        position = 0
+        for match in TEMPLATE_FIELD.finditer(spec.template):
+            if match.start() > position:
+                parts.append(pl.lit(spec.template[position : match.start()]))
+            parts.append(pl.col(match.group(1)).cast(pl.String))
+            position = match.end()
+        if position < len(spec.template):
+            parts.append(pl.lit(spec.template[position:]))
+        expr = pl.concat_str(parts, ignore_nulls=False)
     elif spec.value is not None:
         expr = pl.lit(str(spec.value).lower() if isinstance(spec.value, bool) else str(spec.value))
     elif spec.true_if is not None:
@@ -85,10 +96,14 @@ def _source_text(spec: FieldSpec) -> pl.Expr:
         expr = pl.when(any_present).then(joined).otherwise(None)
     else:
         groups = [pl.col(c) for c in spec.seq_within or []]
-        order = pl.col(spec.order_by) if spec.order_by else pl.col("_source_row")
+        order = pl.col(spec.order_by) if spec.order_by else pl.col(SOURCE_ROW)
         expr = order.rank("dense").over(groups).cast(pl.String)
     if spec.pad is not None:
         expr = expr.str.pad_start(spec.pad.width, spec.pad.char)
+    if spec.case == "lower":
+        expr = expr.str.to_lowercase()
+    elif spec.case == "upper":
+        expr = expr.str.to_uppercase()
     return expr
 
 
