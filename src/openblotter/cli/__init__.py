@@ -54,7 +54,7 @@ def cli(ctx: click.Context, data_dir: Path | None, debug: bool, log_level: str |
 
 
 def _register() -> None:
-    from openblotter.cli import db, demo, ingest, mapping, sql, standard
+    from openblotter.cli import db, demo, generate, ingest, mapping, sql, standard
 
     for command in (
         standard.standard,
@@ -64,6 +64,7 @@ def _register() -> None:
         ingest.batches,
         ingest.quarantine,
         mapping.mapping,
+        generate.generate,
         demo.demo,
     ):
         cli.add_command(command)

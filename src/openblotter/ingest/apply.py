@@ -70,7 +70,6 @@ class CompiledMapping:
     ) -> None:
         self.mapping = mapping
         self.agency_slug = agency_slug
-        self.refused = refused
         targets = []
         for dataset, out in mapping.records.items():
             schema = standard.schema(dataset)
@@ -82,18 +81,16 @@ class CompiledMapping:
                     )
                     raise ConfigError(f"mapping {mapping.name}: {dataset} has no field {name!r}")
         refuse_prohibited_targets(mapping.name, targets)
-        for column, concept in refused.items():
-            if column in mapping.source_columns():
-                exempt = all(
-                    (d, f) in VOLUNTEERED_FIELDS | EXEMPT_FIELDS
-                    for d, f, cols in targets
-                    if column in cols
-                )
-                if not exempt:
-                    raise ConfigError(
-                        f"mapping {mapping.name}: column {column!r} is about {concept}, which "
-                        "OpenBlotter never stores; remove it from the mapping"
-                    )
+        allowed = VOLUNTEERED_FIELDS | EXEMPT_FIELDS
+        # A refused column may only reach a volunteered hate-incident field (or the bias).
+        self.refused = {
+            column: concept
+            for column, concept in refused.items()
+            if not (
+                column in mapping.source_columns()
+                and all((d, f) in allowed for d, f, cols in targets if column in cols)
+            )
+        }
         missing = sorted(mapping.source_columns() - set(columns) - {SOURCE_ROW})
         if missing:
             raise ConfigError(

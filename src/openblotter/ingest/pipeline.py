@@ -201,7 +201,7 @@ def _ingest(
             columns=reader.columns,
             refused=refused,
         )
-        result.refused_columns = refused
+        result.refused_columns = compiled.refused
         result.notes = reader.notes
         datasets = list(mapping.datasets)
         if agency is not None and "agencies" not in datasets:

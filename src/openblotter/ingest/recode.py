@@ -23,12 +23,12 @@ TRUE_VALUES = ["true", "t", "yes", "y", "1"]
 FALSE_VALUES = ["false", "f", "no", "n", "0"]
 DEFAULT_FORMATS = {
     "date": ["%Y-%m-%d"],
-    "time": ["%H:%M:%S", "%H:%M"],
+    "time": ["%H:%M:%S", "%H:%M", "%H:%M:%S%.f"],
     "datetime": [
-        "%Y-%m-%dT%H:%M:%S%z",
-        "%Y-%m-%d %H:%M:%S%z",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
+        f"%Y-%m-%d{sep}%H:%M:%S{frac}{zone}"
+        for zone in ("%z", "")
+        for sep in ("T", " ")
+        for frac in ("", "%.f")
     ],
 }
 
