@@ -56,8 +56,14 @@ def load(
     columns = open_source(path, candidates[0].read).columns
     mapping = choose_mapping(candidates, columns=columns, sha256=file_sha256(path))
     return ingest_file(
-        store, standard, path, mapping=mapping, agency_slug=agency, agency=folder.config(),
-        clock=clock, **options,
+        store,
+        standard,
+        path,
+        mapping=mapping,
+        agency_slug=agency,
+        agency=folder.config(),
+        clock=clock,
+        **options,
     )
 
 

@@ -19,7 +19,11 @@ FILE = "ky_owensboro_2020_04_01.csv"
 @pytest.fixture
 def loaded(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> Store:
     result = load(
-        store, standard, clock, agency="ky_owensboro_pd", dataset="stops",
+        store,
+        standard,
+        clock,
+        agency="ky_owensboro_pd",
+        dataset="stops",
         path=real_file(SOURCE, FILE, tmp_path),
     )
     fact = facts(SOURCE)["files"][FILE]
@@ -41,7 +45,9 @@ def test_owensboro__every_stop_and_subject_loaded(loaded: Store) -> None:
 
 def test_owensboro__coded_values_match_the_raw_file(loaded: Store) -> None:
     raw = facts(SOURCE)["files"][FILE]["value_counts"]
-    race = counts(loaded, "SELECT coalesce(subject_race, 'NA'), count(*) FROM stop_subjects GROUP BY 1")
+    race = counts(
+        loaded, "SELECT coalesce(subject_race, 'NA'), count(*) FROM stop_subjects GROUP BY 1"
+    )
     assert race == raw["subject_race"]
     sex = counts(loaded, "SELECT subject_sex, count(*) FROM stop_subjects GROUP BY 1")
     assert sex == raw["subject_sex"]
@@ -49,7 +55,9 @@ def test_owensboro__coded_values_match_the_raw_file(loaded: Store) -> None:
     assert kind == raw["type"]
     outcome = counts(loaded, "SELECT outcome, count(*) FROM stop_subjects GROUP BY 1")
     assert outcome == raw["outcome"]
-    arrests = counts(loaded, "SELECT upper(CAST(arrest_made AS VARCHAR)), count(*) FROM stop_subjects GROUP BY 1")
+    arrests = counts(
+        loaded, "SELECT upper(CAST(arrest_made AS VARCHAR)), count(*) FROM stop_subjects GROUP BY 1"
+    )
     assert arrests == raw["arrest_made"]
 
 
@@ -70,4 +78,6 @@ def test_owensboro__null_island_latitudes_are_missing(loaded: Store) -> None:
 def test_owensboro__officers_are_keyed_by_their_hash(loaded: Store) -> None:
     distinct = facts(SOURCE)["files"][FILE]["officer_id_hash_distinct"]
     assert loaded.query("SELECT count(*) FROM officers").scalar() == distinct
-    assert loaded.query("SELECT count(DISTINCT officer_key) FROM stop_officers").scalar() == distinct
+    assert (
+        loaded.query("SELECT count(DISTINCT officer_key) FROM stop_officers").scalar() == distinct
+    )

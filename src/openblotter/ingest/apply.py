@@ -104,6 +104,14 @@ class CompiledMapping:
                 (d, f) in EXEMPT_FIELDS | VOLUNTEERED_FIELDS for d, f, cols in targets if c in cols
             )
         )
+        # columns read as lists are scrubbed item by item: "Citation;Contacted DHS" keeps Citation
+        self.list_separators = {
+            c: spec.split or standard.schema(d).field(f).delimiter or ";"
+            for d, out in mapping.records.items()
+            for f, spec in out.fields.items()
+            if standard.schema(d).has_field(f) and standard.schema(d).field(f).type == "list"
+            for c in spec.source_columns()
+        }
         self.private_columns = sorted(
             {c for d, f, cols in targets if (d, f) in VOLUNTEERED_FIELDS for c in cols}
         )
@@ -163,37 +171,38 @@ class CompiledMapping:
         return chunk.filter(remaining), counts
 
     def _gate_values(self, chunk: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Remove cells (or list items) that state a prohibited attribute; one warning each."""
         if not self.scrubbed:
             return chunk, issue_frame([])
         hits = chunk.select(
             pl.col(ROW),
             *[pl.col(c).str.contains(_GATE).fill_null(value=False).alias(c) for c in self.scrubbed],
         )
-        issues = []
+        issues = [
+            hits.filter(pl.col(c))
+            .select(pl.col(ROW))
+            .with_columns(
+                dataset=pl.lit(None, pl.String),
+                field=pl.lit(c),
+                code=pl.lit("prohibited-value-removed"),
+                severity=pl.lit("warning"),
+                message=pl.lit(f"a value of column {c!r} stated a prohibited attribute; removed"),
+            )
+            for c in self.scrubbed
+        ]
+        cleaned = []
         for c in self.scrubbed:
-            rows = hits.filter(pl.col(c))[ROW]
-            if len(rows):
-                issues.append(
-                    pl.DataFrame({ROW: rows}).with_columns(
-                        dataset=pl.lit(None, pl.String),
-                        field=pl.lit(c),
-                        code=pl.lit("prohibited-value-removed"),
-                        severity=pl.lit("warning"),
-                        message=pl.lit(
-                            f"a value of column {c!r} stated a prohibited attribute and was removed"
-                        ),
-                    )
-                )
-        chunk = chunk.with_columns(
-            [
-                pl.when(pl.col(c).str.contains(_GATE).fill_null(value=False))
-                .then(None)
-                .otherwise(pl.col(c))
-                .alias(c)
-                for c in self.scrubbed
-            ]
-        )
-        return chunk, pl.concat(issues) if issues else issue_frame([])
+            hit = pl.col(c).str.contains(_GATE).fill_null(value=False)
+            separator = self.list_separators.get(c)
+            if separator is None:
+                kept = pl.lit(None, pl.String)
+            else:
+                items = pl.col(c).str.split(separator)
+                kept = items.list.eval(pl.element().filter(~pl.element().str.contains(_GATE)))
+                kept = kept.list.join(separator)
+                kept = pl.when(kept == "").then(None).otherwise(kept)
+            cleaned.append(pl.when(hit).then(kept).otherwise(pl.col(c)).alias(c))
+        return chunk.with_columns(cleaned), pl.concat(issues)
 
     def _records(self, chunk: pl.DataFrame, out: _Output) -> tuple[pl.DataFrame, pl.DataFrame]:
         frame = chunk

@@ -24,10 +24,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from openblotter.errors import ProhibitedAttributeError
+
+if TYPE_CHECKING:
+    from openblotter.ingest.mapping import Mapping
 
 __all__ = [
     "EXEMPT_FIELDS",
+    "refuse_prohibited_mapping",
     "VOLUNTEERED_FIELDS",
     "Concept",
     "concept_of_name",
@@ -148,3 +154,15 @@ def refuse_prohibited_targets(mapping_name: str, targets: list[tuple[str, str, l
                     f"{dataset}.{field}. Remove it from the mapping: the column is then refused "
                     "and everything else in the file is kept"
                 )
+
+
+def refuse_prohibited_mapping(mapping: Mapping) -> None:
+    """Refuse a mapping that would store a prohibited attribute, before any file is read."""
+    refuse_prohibited_targets(
+        mapping.name,
+        [
+            (dataset, name, spec.source_columns())
+            for dataset, out in mapping.records.items()
+            for name, spec in out.fields.items()
+        ],
+    )

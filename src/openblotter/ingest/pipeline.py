@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from openblotter.ingest.apply import CompiledMapping, MappedChunk
-from openblotter.ingest.gate import concept_of_name
+from openblotter.ingest.gate import concept_of_name, refuse_prohibited_mapping
 from openblotter.ingest.load import DatasetOutcome, Loader
 from openblotter.ingest.readers import ROW, RaggedSourceError, file_sha256, open_source
 
@@ -159,6 +159,7 @@ def ingest_file(
     **options: Any,
 ) -> IngestResult:
     """Ingest one file as one batch (all-or-nothing); see ``_ingest`` for the options."""
+    refuse_prohibited_mapping(options["mapping"])
     try:
         return _ingest(store, standard, path, exact=False, **options)
     except RaggedSourceError:
