@@ -71,38 +71,57 @@ class Loader:
             pl.lit(self.batch_id, dtype=pl.Int64).alias("_batch_id"),
             pl.col(ROW).alias("_source_row"),
         )
-        self.tx.insert_arrow(f"_stage_{dataset}", data.to_arrow())
+        self.tx.insert_arrow(
+            f"_stage_{dataset}",
+            data.to_arrow(),
+            computed={"_record_hash": self._digest(dataset, columns)},
+        )
         self.outcomes[dataset].staged += frame.height
 
-    def _hash(self, dataset: str) -> None:
+    def _digest(self, dataset: str, present: list[str]) -> str:
+        """SQL for the digest of a record's values (absent fields count as empty)."""
         text = "VARCHAR" if self.dialect == "duckdb" else "TEXT"
         parts = ", ".join(
-            f"coalesce(CAST({quote(f)} AS {text}), '\\N')"
+            f"coalesce(CAST({quote(f)} AS {text}), '\\N')" if f in present else "'\\N'"
             for f in self.schemas[dataset].field_names
         )
-        self.tx.execute(
-            f"UPDATE {self._stage(dataset)} SET _record_hash = md5(concat_ws(chr(31), {parts}))"  # noqa: S608
-        )
+        return f"md5(concat_ws(chr(31), {parts}))"
 
     def _keys(self, dataset: str, left: str, right: str) -> str:
         return " AND ".join(
             f"{left}.{quote(k)} = {right}.{quote(k)}" for k in self.schemas[dataset].primary_key
         )
 
+    def _dups(self, dataset: str) -> str:
+        return quote(f"_dups_{dataset}")
+
     def duplicate_rows(self) -> list[tuple[int, str, int]]:
-        """Find repeated keys; return (source row, dataset, first source row) of rejected repeats."""
+        """Find repeated keys; return (source row, dataset, first source row) of rejected repeats.
+
+        Keys that repeat are found with a hash aggregate; only their rows are then ranked, so a
+        file without repeats costs one GROUP BY per dataset.
+        """
         rejected: list[tuple[int, str, int]] = []
         for name, schema in self.schemas.items():
-            self._hash(name)
             keys = ", ".join(quote(k) for k in schema.primary_key)
+            stage, dups = self._stage(name), self._dups(name)
+            self.tx.execute(f"DROP TABLE IF EXISTS {dups}")
+            self.tx.execute(
+                f"CREATE TEMP TABLE {dups} AS SELECT {keys} FROM {stage} "  # noqa: S608
+                f"GROUP BY {keys} HAVING count(*) > 1"
+            )
+            if not self.tx.query(f"SELECT count(*) FROM {dups}").scalar():  # noqa: S608
+                continue
             merge = "same" if self.merge.get(name) else "FALSE"
             rows = self.tx.query(
                 f"SELECT _source_row, first_row FROM ("  # noqa: S608
-                f" SELECT _source_row, row_number() OVER w AS rn,"
-                f" first_value(_source_row) OVER w AS first_row,"
-                f" _record_hash = first_value(_record_hash) OVER w AS same"
-                f" FROM {self._stage(name)} WINDOW w AS (PARTITION BY {keys} ORDER BY _source_row)"
-                f") AS d WHERE rn > 1 AND NOT ({merge}) ORDER BY _source_row"
+                f" SELECT s._source_row, row_number() OVER w AS rn,"
+                f" first_value(s._source_row) OVER w AS first_row,"
+                f" s._record_hash = first_value(s._record_hash) OVER w AS same"
+                f" FROM {stage} AS s JOIN {dups} AS d ON {self._keys(name, 's', 'd')}"
+                f" WINDOW w AS (PARTITION BY {', '.join('s.' + quote(k) for k in schema.primary_key)}"
+                f" ORDER BY s._source_row)"
+                f") AS ranked WHERE rn > 1 AND NOT ({merge}) ORDER BY _source_row"
             ).rows
             rejected += [(int(r), name, int(first)) for r, first in rows if r != first]
         return rejected
@@ -135,43 +154,58 @@ class Loader:
                     part,
                 )
 
+    def _merge_repeats(self, name: str) -> int:
+        """Delete all but the first record of each repeated key; return how many went."""
+        schema = self.schemas[name]
+        stage, dups = self._stage(name), self._dups(name)
+        if not self.tx.query(f"SELECT count(*) FROM {dups}").scalar():  # noqa: S608
+            return 0
+        rowid = "rowid" if self.dialect == "duckdb" else "ctid"
+        partition = ", ".join("s." + quote(k) for k in schema.primary_key)
+        before = int(self.tx.query(f"SELECT count(*) FROM {stage}").scalar())  # noqa: S608
+        self.tx.execute(
+            f"DELETE FROM {stage} WHERE {rowid} IN (SELECT rid FROM ("  # noqa: S608
+            f" SELECT s.{rowid} AS rid, row_number() OVER (PARTITION BY {partition}"
+            f" ORDER BY s._source_row) AS rn FROM {stage} AS s JOIN {dups} AS d"
+            f" ON {self._keys(name, 's', 'd')}) AS ranked WHERE rn > 1)"
+        )
+        return before - int(self.tx.query(f"SELECT count(*) FROM {stage}").scalar())  # noqa: S608
+
     def upsert(self) -> None:
         """Merge identical repeats, then upsert every staging table into its dataset."""
         for name, schema in self.schemas.items():
             stage = self._stage(name)
             target = quote(name)
-            keys = ", ".join(quote(k) for k in schema.primary_key)
-            before = int(self.tx.query(f"SELECT count(*) FROM {stage}").scalar())  # noqa: S608
-            self.tx.execute(
-                f"CREATE TEMP TABLE {quote('_merged_' + name)} AS SELECT DISTINCT ON ({keys}) * "  # noqa: S608
-                f"FROM {stage} ORDER BY {keys}, _source_row"
-            )
-            merged = quote("_merged_" + name)
             outcome = self.outcomes[name]
-            outcome.merged = before - int(self.tx.query(f"SELECT count(*) FROM {merged}").scalar())  # noqa: S608
+            outcome.merged = self._merge_repeats(name)
             match = self._keys(name, "t", "s")
             same, changed = self.tx.query(
                 "SELECT count(*) FILTER (WHERE t._record_hash = s._record_hash),"  # noqa: S608
                 " count(*) FILTER (WHERE t._record_hash <> s._record_hash)"
-                f" FROM {merged} AS s JOIN {target} AS t ON {match}"
+                f" FROM {stage} AS s JOIN {target} AS t ON {match}"
             ).rows[0]
             outcome.unchanged, outcome.updated = int(same or 0), int(changed or 0)
             if outcome.updated:
                 self.tx.execute(
-                    f"DELETE FROM {target} AS t USING {merged} AS s "  # noqa: S608
+                    f"DELETE FROM {target} AS t USING {stage} AS s "  # noqa: S608
                     f"WHERE {match} AND t._record_hash <> s._record_hash"
                 )
             names = [*schema.field_names, "_batch_id", "_source_row", "_record_hash"]
             columns = ", ".join(quote(c) for c in names)
-            self.tx.execute(
-                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {merged} AS s "  # noqa: S608
-                f"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
-            )
-            total = int(self.tx.query(f"SELECT count(*) FROM {merged}").scalar())  # noqa: S608
+            total = int(self.tx.query(f"SELECT count(*) FROM {stage}").scalar())  # noqa: S608
+            if outcome.unchanged:
+                self.tx.execute(
+                    f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} AS s "  # noqa: S608
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {match})"
+                )
+            else:  # nothing to skip: a plain append
+                self.tx.execute(
+                    f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}"  # noqa: S608
+                )
             outcome.inserted = total - outcome.unchanged - outcome.updated
-            self.tx.execute(f"DROP TABLE {merged}")
 
     def close(self) -> None:
         """Drop the staging tables."""
         for name in self.schemas:
             self.tx.execute(f"DROP TABLE IF EXISTS {self._stage(name)}")
+            self.tx.execute(f"DROP TABLE IF EXISTS {self._dups(name)}")

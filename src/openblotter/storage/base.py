@@ -56,8 +56,14 @@ class Transaction(abc.ABC):
         """Run one statement and return its rows."""
 
     @abc.abstractmethod
-    def insert_arrow(self, table: str, data: pa.Table) -> int:
-        """Append the rows of an Arrow table (columns named as the table's); return the count."""
+    def insert_arrow(
+        self, table: str, data: pa.Table, *, computed: dict[str, str] | None = None
+    ) -> int:
+        """Append the rows of an Arrow table (columns named as the table's); return the count.
+
+        ``computed`` adds columns given as SQL expressions over the inserted columns (for
+        example a digest of the record); they are filled for exactly the rows inserted.
+        """
 
 
 # Statements a read-only analyst query may start with. The engine enforces read-only as well

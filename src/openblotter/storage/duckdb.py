@@ -47,16 +47,18 @@ class _DuckDBTransaction(Transaction):
         self.execute(sql, params)
         return _result(self._cursor)
 
-    def insert_arrow(self, table: str, data: pa.Table) -> int:
+    def insert_arrow(
+        self, table: str, data: pa.Table, *, computed: dict[str, str] | None = None
+    ) -> int:
         if data.num_rows == 0:
             return 0
         view = "__blotter_insert"
-        columns = ", ".join(quote(c) for c in data.column_names)
+        extra = computed or {}
+        columns = ", ".join(quote(c) for c in [*data.column_names, *extra])
+        values = ", ".join([*(quote(c) for c in data.column_names), *extra.values()])
         self._cursor.register(view, data)
         try:
-            self._cursor.execute(
-                f"INSERT INTO {quote(table)} ({columns}) SELECT {columns} FROM {view}"  # noqa: S608 - identifiers quoted
-            )
+            self.execute(f"INSERT INTO {quote(table)} ({columns}) SELECT {values} FROM {view}")  # noqa: S608 - identifiers quoted
         finally:
             self._cursor.unregister(view)
         return int(data.num_rows)

@@ -92,14 +92,25 @@ class _PostgresTransaction(Transaction):
         except psycopg.Error as exc:
             raise StorageError(f"statement failed, the transaction will roll back: {exc}") from exc
 
-    def insert_arrow(self, table: str, data: pa.Table) -> int:
+    def insert_arrow(
+        self, table: str, data: pa.Table, *, computed: dict[str, str] | None = None
+    ) -> int:
         if data.num_rows == 0:
             return 0
         columns = ", ".join(quote(c) for c in data.column_names)
         payload = arrow_to_copy_csv(data)
         statement = f"COPY {quote(table)} ({columns}) FROM STDIN (FORMAT csv, NULL '')"
-        with self._conn.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(payload)
+        import psycopg  # noqa: PLC0415 - optional extra, already imported by the store
+
+        try:
+            with self._conn.cursor() as cursor, cursor.copy(statement) as copy:
+                copy.write(payload)
+        except psycopg.Error as exc:
+            raise StorageError(f"bulk load into {table} failed: {exc}") from exc
+        if computed:  # COPY cannot compute: fill the new rows (the only ones still empty)
+            first = next(iter(computed))
+            sets = ", ".join(f"{quote(c)} = {expr}" for c, expr in computed.items())
+            self.execute(f"UPDATE {quote(table)} SET {sets} WHERE {quote(first)} IS NULL")  # noqa: S608
         return int(data.num_rows)
 
 
