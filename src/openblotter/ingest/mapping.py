@@ -108,6 +108,10 @@ class FieldSpec(_Strict):
     default: str | None = Field(
         default=None, description="code for a value the recode table does not list"
     )
+    crosswalk: Literal["opp", "ripa", "fbi"] | None = Field(
+        default=None,
+        description="also accept the anchor's values listed in the code list (e.g. FBI labels)",
+    )
     split: str | None = None
     true_values: list[str] | None = None
     false_values: list[str] | None = None

@@ -214,7 +214,7 @@ def _ingest(
             merge = {d: out.merge_duplicates for d, out in mapping.records.items()}
             merge["agencies"] = True
             loader = Loader(tx, store.dialect, schemas, batch_id, merge)
-            if agency is not None and "agencies" not in mapping.datasets:
+            if agency is not None:  # the agency delivering the file, beside any the file names
                 loader.stage("agencies", _agency_record(agency, standard))
             errors: Counter[str] = Counter()
             warnings: Counter[str] = Counter()

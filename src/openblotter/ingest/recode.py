@@ -114,6 +114,11 @@ def _recode_table(spec: FieldSpec, codes: CodeList | None) -> dict[str, str | No
     if codes is not None:
         table.update({normalise(code): code for code in codes.values})
         table.update({normalise(c.label): c.code for c in codes.codes if c.label})
+        if spec.crosswalk is not None:
+            for c in codes.codes:
+                anchor = getattr(c, spec.crosswalk)
+                if anchor:
+                    table.setdefault(normalise(anchor), c.code)
     for raw, code in (spec.recode or {}).items():
         if codes is not None and code is not None and code not in codes.values:
             raise ConfigError(
