@@ -15,7 +15,6 @@ from typing import Any
 from openblotter.clock import FixedClock
 from openblotter.ingest.agencies import AgencyFolder, choose_mapping
 from openblotter.ingest.pipeline import IngestResult, ingest_file
-from openblotter.ingest.readers import file_sha256, open_source
 from openblotter.schema import Standard
 from openblotter.storage import Store
 
@@ -52,9 +51,7 @@ def load(
 ) -> IngestResult:
     """Ingest ``path`` the way `blotter ingest` does: the agency's mapping that fits the file."""
     folder = AgencyFolder.find(AGENCIES, agency)
-    candidates = folder.mappings(dataset)
-    columns = open_source(path, candidates[0].read).columns
-    mapping = choose_mapping(candidates, columns=columns, sha256=file_sha256(path))
+    mapping = choose_mapping(folder.mappings(dataset), path)
     return ingest_file(
         store,
         standard,

@@ -15,18 +15,19 @@ from openblotter.errors import NotFoundError
 from openblotter.ingest.agencies import AgencyFolder, choose_mapping
 from openblotter.ingest.mapping import load_mapping
 from openblotter.ingest.pipeline import IngestResult, ingest_file
-from openblotter.ingest.readers import file_sha256, open_source
 
 __all__ = ["batches", "ingest", "print_result", "quarantine"]
 
 
 def print_result(result: IngestResult, *, err: bool = False) -> None:
     """The end-of-run summary of one batch."""
-    echo = lambda text: click.echo(text, err=err)  # noqa: E731
+
+    def echo(text: str) -> None:
+        click.echo(text, err=err)
+
     if result.status == "duplicate":
-        echo(
-            f"{result.file}: already loaded as batch {result.duplicate_of} (same SHA-256); nothing to do"
-        )
+        previous = f"batch {result.duplicate_of}"
+        echo(f"{result.file}: already loaded as {previous} (same SHA-256); nothing to do")
         return
     echo(f"{result.file}: batch {result.batch_id} {result.status.upper()}")
     echo(
@@ -49,6 +50,22 @@ def print_result(result: IngestResult, *, err: bool = False) -> None:
         echo(f"  warning {code}: {count:,}")
     for note in result.notes:
         echo(f"  note: {note}")
+
+
+class _Progress:
+    """A one-line progress counter on a terminal's stderr."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rows = 0
+
+    def __call__(self, rows: int) -> None:
+        self.rows += rows
+        click.echo(f"\r  {self.name}: {self.rows:,} rows read…", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.rows:
+            click.echo("", err=True)
 
 
 @click.command()
@@ -99,19 +116,10 @@ def ingest(
         else:
             candidates = folder.mappings(dataset)
             if not candidates:
-                raise NotFoundError(
-                    f"agency {agency_slug} has no mapping for {dataset} in {folder.path / 'mappings'}"
-                )
-            columns = open_source(path, candidates[0].read).columns
-            mapping = choose_mapping(candidates, columns=columns, sha256=file_sha256(path))
-        tty = sys.stderr.isatty()
-        seen = 0
-
-        def progress(rows: int) -> None:
-            nonlocal seen
-            seen += rows
-            if tty:
-                click.echo(f"\r  {path.name}: {seen:,} rows read…", err=True, nl=False)
+                where = folder.path / "mappings"
+                raise NotFoundError(f"agency {agency_slug} has no mapping for {dataset} in {where}")
+            mapping = choose_mapping(candidates, path)
+        progress = _Progress(path.name) if sys.stderr.isatty() else None
 
         result = ingest_file(
             store,
@@ -125,8 +133,8 @@ def ingest(
             reject_above=reject_above,
             progress=progress,
         )
-        if tty and seen:
-            click.echo("", err=True)
+        if progress is not None:
+            progress.done()
         results.append(result)
         if not as_json:
             print_result(result)
@@ -150,9 +158,8 @@ def batches(app: AppContext, agency_slug: str | None, fmt: str) -> None:
     store = app.store()
     where, params = ("WHERE agency_slug = ?", [agency_slug]) if agency_slug else ("", [])
     result = store.query(
-        "SELECT batch_id, agency_slug, mapping, file_name, status, rows_read, rows_loaded,"
-        " rows_quarantined, rows_junk, received_at FROM batches "  # noqa: S608
-        f"{where} ORDER BY batch_id",
+        "SELECT batch_id, agency_slug, mapping, file_name, status, rows_read, rows_loaded,"  # noqa: S608 - fixed clauses, values are parameters
+        f" rows_quarantined, rows_junk, received_at FROM batches {where} ORDER BY batch_id",
         params,
     )
     click.echo(render(result, fmt))
@@ -204,10 +211,10 @@ def quarantine_show(app: AppContext, batch_id: int, code: str | None, limit: int
     where = "AND i.code = ?" if code else ""
     params: list[object] = [batch_id, *([code] if code else []), limit]
     result = store.query(
-        "SELECT i.source_row, i.dataset, i.field, i.code, i.message, q.raw"
+        "SELECT i.source_row, i.dataset, i.field, i.code, i.message, q.raw"  # noqa: S608 - fixed clauses, values are parameters
         " FROM batch_issues AS i LEFT JOIN quarantine_rows AS q"
         " ON q.batch_id = i.batch_id AND q.source_row = i.source_row"
-        f" WHERE i.batch_id = ? AND i.quarantined {where}"  # noqa: S608
+        f" WHERE i.batch_id = ? AND i.quarantined {where}"
         " ORDER BY i.source_row, i.dataset, i.field LIMIT ?",
         params,
     )

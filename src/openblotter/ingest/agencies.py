@@ -9,10 +9,20 @@ it says what each candidate misses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openblotter.errors import ConfigError, NotFoundError
-from openblotter.ingest.mapping import AgencyConfig, Mapping, load_agency, load_mapping
+from openblotter.errors import ConfigError, NotFoundError, SourceUnreadableError
+from openblotter.ingest.mapping import (
+    SOURCE_ROW,
+    AgencyConfig,
+    Mapping,
+    load_agency,
+    load_mapping,
+)
+from openblotter.ingest.readers import file_sha256, open_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["AgencyFolder", "choose_mapping"]
 
@@ -46,7 +56,7 @@ class AgencyFolder:
         return config
 
     def mappings(self, dataset: str) -> list[Mapping]:
-        """Every mapping in the folder whose primary dataset (the first it writes) is ``dataset``."""
+        """Every mapping in the folder whose primary (first) dataset is ``dataset``."""
         found = []
         for path in sorted((self.path / "mappings").glob("*.yaml")):
             mapping = load_mapping(path)
@@ -55,20 +65,29 @@ class AgencyFolder:
         return found
 
 
-def choose_mapping(candidates: list[Mapping], *, columns: list[str], sha256: str) -> Mapping:
-    """The mapping that fits a file with these columns and this SHA-256."""
+def _columns(path: Path, mapping: Mapping) -> set[str]:
+    """The file's columns as this mapping's read options see them (empty if it cannot)."""
+    try:
+        return set(open_source(path, mapping.read).columns) | {SOURCE_ROW}
+    except SourceUnreadableError:
+        return set()
+
+
+def choose_mapping(candidates: list[Mapping], path: Path) -> Mapping:
+    """The mapping that fits the file at ``path``: by SHA-256, else by its columns."""
     if not candidates:
         raise NotFoundError("no mapping for this dataset; write one (`blotter mapping scaffold`)")
+    sha256 = file_sha256(path)
     for mapping in candidates:
         if any(t.sha256 == sha256 for t in mapping.tested_against):
             return mapping
-    present = set(columns)
-    fitting = [m for m in candidates if m.source_columns() <= present]
+    seen = {m.name: _columns(path, m) for m in candidates}
+    fitting = [m for m in candidates if m.source_columns() <= seen[m.name]]
     if len(fitting) == 1:
         return fitting[0]
     if not fitting:
         reasons = "; ".join(
-            f"{m.name} lacks {', '.join(sorted(m.source_columns() - present)[:5])}"
+            f"{m.name} lacks {', '.join(sorted(m.source_columns() - seen[m.name])[:5])}"
             for m in candidates
         )
         raise ConfigError(f"no mapping fits this file ({reasons}); pass --mapping FILE")

@@ -1,5 +1,7 @@
-"""Apply a mapping to a chunk of source rows: junk rules, the value gate, field expressions and
-the schema's checks, giving typed records per dataset and issues per source row.
+"""Apply a mapping to a chunk of source rows, giving typed records and issues.
+
+Junk rules, the value gate, the field expressions and the schema's checks run in turn, giving
+typed records per dataset and issues per source row.
 
 A source row is the unit of acceptance: if any record it produces has an error, none of its
 records is kept and the row goes to quarantine with every issue found.
@@ -255,7 +257,7 @@ class CompiledMapping:
             and out.spec.explode is None
             and f.field.type != "list"
         )
-        if show:
+        if show and source is not None:
             values = frame.select(pl.col(ROW), pl.col(source).str.slice(0, 40).alias("__value"))
             issues = (
                 issues.join(values, on=ROW, how="left")

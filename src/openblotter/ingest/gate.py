@@ -1,5 +1,6 @@
-"""The prohibited-attribute gate (ARCHITECTURE.md decision 6; the toolkit, "Exclude discriminatory
-information").
+"""The prohibited-attribute gate.
+
+ARCHITECTURE.md decision 6 and the toolkit's "Exclude discriminatory information".
 
 Sexual orientation, gender identity and immigration status are never stored. The gate works at
 three depths, before anything is stored, logged or quarantined:
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from openblotter.errors import ProhibitedAttributeError
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXEMPT_FIELDS",
-    "refuse_prohibited_mapping",
     "VOLUNTEERED_FIELDS",
     "Concept",
     "concept_of_name",
     "concept_of_value",
+    "refuse_prohibited_mapping",
     "refuse_prohibited_targets",
 ]
 

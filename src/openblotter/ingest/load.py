@@ -113,13 +113,14 @@ class Loader:
             if not self.tx.query(f"SELECT count(*) FROM {dups}").scalar():  # noqa: S608
                 continue
             merge = "same" if self.merge.get(name) else "FALSE"
+            partition = ", ".join("s." + quote(k) for k in schema.primary_key)
             rows = self.tx.query(
                 f"SELECT _source_row, first_row FROM ("  # noqa: S608
                 f" SELECT s._source_row, row_number() OVER w AS rn,"
                 f" first_value(s._source_row) OVER w AS first_row,"
                 f" s._record_hash = first_value(s._record_hash) OVER w AS same"
                 f" FROM {stage} AS s JOIN {dups} AS d ON {self._keys(name, 's', 'd')}"
-                f" WINDOW w AS (PARTITION BY {', '.join('s.' + quote(k) for k in schema.primary_key)}"
+                f" WINDOW w AS (PARTITION BY {partition}"
                 f" ORDER BY s._source_row)"
                 f") AS ranked WHERE rn > 1 AND NOT ({merge}) ORDER BY _source_row"
             ).rows

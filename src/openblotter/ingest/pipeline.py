@@ -189,6 +189,9 @@ def _ingest(
         result.status = "duplicate"
         result.duplicate_of = previous
         return result
+    if any(spec.seq_within for out in mapping.records.values() for spec in out.fields.values()):
+        # numbering within a group must see the whole group: read the file in one chunk
+        chunk_rows = 1 << 40
     with tempfile.TemporaryDirectory(prefix="blotter-ingest-") as work:
         reader = open_source(
             path, mapping.read, workdir=Path(work), chunk_rows=chunk_rows, exact=exact

@@ -20,14 +20,18 @@ import logging
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from openblotter.errors import SourceUnreadableError
-from openblotter.ingest.mapping import ReadOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from openblotter.ingest.mapping import ReadOptions
 
 __all__ = [
     "ROW",
@@ -104,10 +108,10 @@ def _detect_encoding(path: Path) -> str:
         else:
             return "utf-8"
         handle.seek(0)
-        decoder = codecs.getincrementaldecoder("cp1252")()
+        legacy = codecs.getincrementaldecoder("cp1252")()
         try:
             for block in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(block)
+                legacy.decode(block)
         except UnicodeDecodeError:
             return "latin-1"
     return "cp1252"
@@ -309,7 +313,7 @@ def _open_xlsx(path: Path, opts: ReadOptions) -> SourceReader:
             drop_empty_rows=False,
             raise_if_empty=False,
         )
-    except Exception as exc:  # noqa: BLE001 - the Excel engine raises its own types
+    except Exception as exc:
         raise SourceUnreadableError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     if not isinstance(sheets, dict):  # pragma: no cover - sheet_id=0 always gives a dict
         sheets = {"Sheet1": sheets}

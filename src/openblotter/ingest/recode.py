@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from openblotter.errors import ConfigError
 from openblotter.ingest.mapping import SOURCE_ROW, TEMPLATE_FIELD, FieldSpec
-from openblotter.schema.model import CodeList, Field
+
+if TYPE_CHECKING:
+    from openblotter.schema.model import CodeList, Field
 
 __all__ = ["CompiledField", "compile_field", "normalise"]
 
@@ -93,7 +96,7 @@ def _source_text(spec: FieldSpec) -> pl.Expr:
         ]
         any_present = pl.any_horizontal([pl.col(f.column).is_not_null() for f in spec.flags])
         joined = pl.concat_str(items, separator=";", ignore_nulls=True)
-        expr = pl.when(any_present).then(joined).otherwise(None)
+        expr = pl.when(any_present & (joined != "")).then(joined).otherwise(None)
     else:
         groups = [pl.col(c) for c in spec.seq_within or []]
         order = pl.col(spec.order_by) if spec.order_by else pl.col(SOURCE_ROW)
@@ -179,8 +182,14 @@ def _typed(text: pl.Expr, field: Field, spec: FieldSpec, timezone: str) -> tuple
         trues = [normalise(v) for v in spec.true_values or TRUE_VALUES]
         falses = [normalise(v) for v in spec.false_values or FALSE_VALUES]
         normal = _norm_expr(text)
-        value = pl.when(normal.is_in(trues)).then(True).when(normal.is_in(falses)).then(False)
-        return value.otherwise(None), "invalid-type"
+        boolean = (
+            pl.when(normal.is_in(trues))
+            .then(pl.lit(value=True))
+            .when(normal.is_in(falses))
+            .then(pl.lit(value=False))
+            .otherwise(None)
+        )
+        return boolean, "invalid-type"
     if ftype in {"date", "time"} and spec.part is not None:
         local = [
             text.str.to_datetime(f, strict=False, time_unit="us")
@@ -225,10 +234,12 @@ def compile_field(
             recoded = recoded.list.eval(
                 pl.element().filter(pl.element().is_not_null() & (pl.element() != _MISSING))
             )
-        value = pl.when(recoded.list.len() > 0).then(recoded.list.unique(maintain_order=True))
-        return CompiledField(
-            name, field, value.otherwise(None), misses.fill_null(0) > 0, "value-not-in-codelist"
+        listed = (
+            pl.when(recoded.list.len() > 0)
+            .then(recoded.list.unique(maintain_order=True))
+            .otherwise(None)
         )
+        return CompiledField(name, field, listed, misses.fill_null(0) > 0, "value-not-in-codelist")
     text = source if table is None else _recode(source, table, spec, strict=strict)
     present = source.is_not_null() & (text.is_null() | (text != _MISSING))
     value, code = _typed(

@@ -9,7 +9,6 @@ already runs rather than a blank page. Every guess is marked for review.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -22,6 +21,8 @@ from openblotter.ingest.readers import file_sha256, open_source
 from openblotter.ingest.recode import normalise
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from openblotter.schema.model import Field
     from openblotter.schema.registry import Standard
 

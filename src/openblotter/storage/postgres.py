@@ -100,7 +100,7 @@ class _PostgresTransaction(Transaction):
         columns = ", ".join(quote(c) for c in data.column_names)
         payload = arrow_to_copy_csv(data)
         statement = f"COPY {quote(table)} ({columns}) FROM STDIN (FORMAT csv, NULL '')"
-        import psycopg  # noqa: PLC0415 - optional extra, already imported by the store
+        import psycopg
 
         try:
             with self._conn.cursor() as cursor, cursor.copy(statement) as copy:

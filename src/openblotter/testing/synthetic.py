@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from openblotter.schema.model import Field
     from openblotter.schema.registry import Standard
 
@@ -161,7 +162,7 @@ def write_stops_csv(path: Path, rows: int, *, seed: int = 0, chunk: int = 1_000_
 
 def stops_mapping_yaml(file_name: str, sha256: str) -> str:
     """The mapping of a synthetic stops CSV (an Open-Policing-style file)."""
-    return f"""# Mapping of a synthetic Open-Policing-style stops file written by `blotter generate`.
+    return f"""# Mapping of a synthetic Open-Policing-style stops file (`blotter generate`).
 name: stops_synthetic
 version: 1
 description: Synthetic stops with planted disparities (openblotter.testing.synthetic).
@@ -204,7 +205,7 @@ records:
 """
 
 
-def _value(fld: Field, standard: Standard, rng: np.random.Generator, n: int, i: int) -> Any:
+def _value(fld: Field, standard: Standard, rng: np.random.Generator, i: int) -> Any:
     if fld.codelist is not None:
         codes = standard.codelist(fld.codelist).values
         if fld.type == "list":
@@ -251,7 +252,7 @@ def records(dataset: str, standard: Standard, *, rows: int, seed: int = 0) -> pl
             elif keyed:
                 data[fld.name].append(i + 1 if fld.type == "integer" else f"{fld.name}-{i + 1}")
             elif fld.required or rng.random() < 0.8:
-                data[fld.name].append(_value(fld, standard, rng, rows, i))
+                data[fld.name].append(_value(fld, standard, rng, i))
             else:
                 data[fld.name].append(None)
     frame = pl.DataFrame(data, strict=False)

@@ -1,5 +1,7 @@
-"""The standard's checks on typed records, vectorised: required fields, ranges, patterns, code
-lists, predicated fields, and dates outside the delivery's period.
+"""The standard's checks on typed records, vectorised.
+
+Required fields, ranges, patterns, code lists, predicated fields, and dates outside the
+delivery's period.
 
 Checks return issues; they never raise for bad data. A predicated field that carries a value when
 its condition is false is emptied, as Open Policing's ``standardize`` does, with a warning; a
@@ -70,7 +72,9 @@ def _value_checks(frame: pl.DataFrame, schema: TableSchema, fld: Field) -> list[
     ):
         low = col < c.minimum if c.minimum is not None else pl.lit(value=False)
         high = col > c.maximum if c.maximum is not None else pl.lit(value=False)
-        bounds = f"{c.minimum if c.minimum is not None else '-∞'}..{c.maximum if c.maximum is not None else '∞'}"
+        low_text = "-∞" if c.minimum is None else f"{c.minimum:g}"
+        high_text = "∞" if c.maximum is None else f"{c.maximum:g}"
+        bounds = f"{low_text}..{high_text}"
         found.append(
             _issues(
                 frame,
