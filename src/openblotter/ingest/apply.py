@@ -99,13 +99,36 @@ class CompiledMapping:
                 f"mapping {mapping.name} reads columns the file does not have: {', '.join(missing)}"
             )
         self.columns = sorted(mapping.source_columns() - {SOURCE_ROW})
+        # The value gate reads the columns whose values are attributes (coded, yes/no and list
+        # fields): free text such as an address ("14 Gay St") is not a statement about a person.
+        attribute = {
+            (d, f)
+            for d, f, _ in targets
+            if standard.schema(d).has_field(f)
+            and (
+                standard.schema(d).field(f).codelist is not None
+                or standard.schema(d).field(f).type in {"boolean", "list"}
+            )
+        }
+        exempt = EXEMPT_FIELDS | VOLUNTEERED_FIELDS
         self.scrubbed = sorted(
             c
             for c in self.columns
-            if not all(
-                (d, f) in EXEMPT_FIELDS | VOLUNTEERED_FIELDS for d, f, cols in targets if c in cols
+            if any(
+                (d, f) in attribute and (d, f) not in exempt for d, f, cols in targets if c in cols
             )
         )
+        # A value the mapping itself recodes to a code (e.g. "Transgender Female" → female, as
+        # the sex code list says) passes: only the code is stored, never the source value.
+        self.recoded_keys: dict[str, list[str]] = {}
+        for column in self.scrubbed:
+            tables = [
+                {normalise(k) for k, v in (spec.recode or {}).items() if v is not None}
+                for out in mapping.records.values()
+                for spec in out.fields.values()
+                if column in spec.source_columns()
+            ]
+            self.recoded_keys[column] = sorted(set.intersection(*tables)) if tables else []
         # columns read as lists are scrubbed item by item: "Citation;Contacted DHS" keeps Citation
         self.list_separators = {
             c: spec.split or standard.schema(d).field(f).delimiter or ";"
@@ -132,19 +155,15 @@ class CompiledMapping:
         return _Output(dataset, schema, out, compiled)
 
     def _clean(self, chunk: pl.DataFrame) -> pl.DataFrame:
-        missing = [normalise(v) for v in self.mapping.read.missing_values]
-        return chunk.with_columns(
-            [
-                pl.when(
-                    pl.col(c).str.strip_chars().str.to_lowercase().is_in(missing)
-                    | pl.col(c).is_null()
-                )
-                .then(None)
-                .otherwise(pl.col(c).str.strip_chars())
-                .alias(c)
-                for c in self.columns
-            ]
-        )
+        read = self.mapping.read
+        common = [normalise(v) for v in read.missing_values]
+        cleaned = []
+        for c in self.columns:
+            missing = common + [normalise(v) for v in read.missing_values_by_column.get(c, [])]
+            text = pl.col(c).str.strip_chars()
+            marker = text.str.to_lowercase().is_in(missing) | pl.col(c).is_null()
+            cleaned.append(pl.when(marker).then(None).otherwise(text).alias(c))
+        return chunk.with_columns(cleaned)
 
     def _junk(
         self, chunk: pl.DataFrame, all_columns: list[str]
@@ -172,14 +191,22 @@ class CompiledMapping:
             remaining = remaining & ~flags[name]
         return chunk.filter(remaining), counts
 
+    def _hit(self, column: str) -> pl.Expr:
+        """Cells of ``column`` that state a prohibited attribute and are not recoded away."""
+        hit = pl.col(column).str.contains(_GATE).fill_null(value=False)
+        allowed = self.recoded_keys.get(column)
+        if allowed:
+            normal = (
+                pl.col(column).str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+            )
+            hit = hit & ~normal.is_in(allowed)
+        return hit
+
     def _gate_values(self, chunk: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Remove cells (or list items) that state a prohibited attribute; one warning each."""
         if not self.scrubbed:
             return chunk, issue_frame([])
-        hits = chunk.select(
-            pl.col(ROW),
-            *[pl.col(c).str.contains(_GATE).fill_null(value=False).alias(c) for c in self.scrubbed],
-        )
+        hits = chunk.select(pl.col(ROW), *[self._hit(c).alias(c) for c in self.scrubbed])
         issues = [
             hits.filter(pl.col(c))
             .select(pl.col(ROW))
@@ -194,7 +221,7 @@ class CompiledMapping:
         ]
         cleaned = []
         for c in self.scrubbed:
-            hit = pl.col(c).str.contains(_GATE).fill_null(value=False)
+            hit = self._hit(c)
             separator = self.list_separators.get(c)
             if separator is None:
                 kept = pl.lit(None, pl.String)
@@ -299,10 +326,20 @@ class CompiledMapping:
         if errors:
             bad = pl.Series(sorted(errors), dtype=pl.Int64).implode()
             records = {d: f.filter(~pl.col(ROW).is_in(bad)) for d, f in records.items()}
+        # quarantine keeps the raw values a data officer needs, never a prohibited one
         raw_cols = [c for c in self.columns if c not in self.private_columns]
         raw = chunk.filter(
             pl.col(ROW).is_in(pl.Series(sorted(errors), dtype=pl.Int64).implode())
-        ).select(pl.col(ROW), *raw_cols)
+        ).select(
+            pl.col(ROW),
+            *[
+                pl.when(pl.col(c).str.contains(_GATE).fill_null(value=False))
+                .then(pl.lit("[removed: prohibited attribute]"))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in raw_cols
+            ],
+        )
         return MappedChunk(
             records=records, issues=all_issues, rows=rows, junk=junk, error_rows=errors, raw=raw
         )

@@ -52,6 +52,9 @@ class ReadOptions(_Strict):
     header_rows: int = Field(default=1, ge=1, description="header lines; the first names columns")
     skip_rows: int = Field(default=0, ge=0, description="lines before the header")
     missing_values: list[str] = Field(default_factory=lambda: [""])
+    missing_values_by_column: dict[str, list[str]] = Field(
+        default_factory=dict, description="more missing-value markers for single columns"
+    )
 
 
 class DropRule(_Strict):
@@ -106,7 +109,7 @@ class FieldSpec(_Strict):
     case: Literal["lower", "upper"] | None = None
     format: str | list[str] | None = None
     part: Literal["date", "time"] | None = None
-    recode: dict[str, str | None] | None = None
+    recode: dict[str, str | list[str] | None] | None = None
     default: str | None = Field(
         default=None, description="code for a value the recode table does not list"
     )
@@ -118,6 +121,7 @@ class FieldSpec(_Strict):
     true_values: list[str] | None = None
     false_values: list[str] | None = None
     true_if: TrueIf | None = None
+    true_if_any: list[TrueIf] | None = None
     flags: list[FlagSpec] | None = None
     seq_within: list[str] | None = None
     order_by: str | None = None
@@ -131,13 +135,14 @@ class FieldSpec(_Strict):
             self.value is not None,
             self.template is not None,
             self.true_if is not None,
+            self.true_if_any is not None,
             self.flags is not None,
             self.seq_within is not None,
         ]
         if sum(sources) != 1:
             raise ValueError(
                 "give exactly one source: column, columns, coalesce, value, template, true_if, "
-                "flags or seq_within"
+                "true_if_any, flags or seq_within"
             )
         return self
 
@@ -147,7 +152,10 @@ class FieldSpec(_Strict):
         if self.column is not None:
             cols.append(self.column)
         cols += self.columns or []
-        cols += self.coalesce or []
+        for item in self.coalesce or []:
+            found = TEMPLATE_FIELD.findall(item)
+            cols += found or [item]
+        cols += [t.column for t in self.true_if_any or []]
         if self.template is not None:
             cols += TEMPLATE_FIELD.findall(self.template)
         if self.true_if is not None:

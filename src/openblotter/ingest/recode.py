@@ -56,6 +56,20 @@ class CompiledField:
     failure_code: str
 
 
+def _template(text: str) -> pl.Expr:
+    """Text with ``{COLUMN}`` placeholders; null when any of its columns is null."""
+    parts: list[pl.Expr] = []
+    position = 0
+    for match in TEMPLATE_FIELD.finditer(text):
+        if match.start() > position:
+            parts.append(pl.lit(text[position : match.start()]))
+        parts.append(pl.col(match.group(1)).cast(pl.String))
+        position = match.end()
+    if position < len(text):
+        parts.append(pl.lit(text[position:]))
+    return pl.concat_str(parts, ignore_nulls=False)
+
+
 def _source_text(spec: FieldSpec) -> pl.Expr:
     if spec.column is not None:
         expr = pl.col(spec.column).cast(pl.String)
@@ -64,29 +78,20 @@ def _source_text(spec: FieldSpec) -> pl.Expr:
             [pl.col(c) for c in spec.columns], separator=spec.join, ignore_nulls=True
         )
         expr = pl.when(expr.str.strip_chars() == "").then(None).otherwise(expr)
-    elif spec.coalesce is not None:
-        expr = pl.coalesce([pl.col(c) for c in spec.coalesce])
+    elif spec.coalesce is not None:  # columns, or templates such as "{addrnum} {street}"
+        expr = pl.coalesce(
+            [_template(c) if TEMPLATE_FIELD.search(c) else pl.col(c) for c in spec.coalesce]
+        )
     elif spec.template is not None:
-        parts: list[pl.Expr] = []
-        position = 0
-        for match in TEMPLATE_FIELD.finditer(spec.template):
-            if match.start() > position:
-                parts.append(pl.lit(spec.template[position : match.start()]))
-            parts.append(pl.col(match.group(1)).cast(pl.String))
-            position = match.end()
-        if position < len(spec.template):
-            parts.append(pl.lit(spec.template[position:]))
-        expr = pl.concat_str(parts, ignore_nulls=False)
+        expr = _template(spec.template)
     elif spec.value is not None:
         expr = pl.lit(str(spec.value).lower() if isinstance(spec.value, bool) else str(spec.value))
-    elif spec.true_if is not None:
-        values = [normalise(v) for v in spec.true_if.values]
-        source = pl.col(spec.true_if.column)
-        expr = (
-            pl.when(source.is_null())
-            .then(None)
-            .otherwise(_norm_expr(source).is_in(values).cast(pl.String).str.to_lowercase())
-        )
+    elif spec.true_if is not None or spec.true_if_any is not None:
+        tests = [spec.true_if] if spec.true_if is not None else spec.true_if_any or []
+        hits = [_norm_expr(pl.col(t.column)).is_in([normalise(v) for v in t.values]) for t in tests]
+        present = pl.any_horizontal([pl.col(t.column).is_not_null() for t in tests])
+        truth = pl.any_horizontal([h.fill_null(value=False) for h in hits])
+        expr = pl.when(present).then(truth.cast(pl.String).str.to_lowercase()).otherwise(None)
     elif spec.flags is not None:
         items = [
             pl.when(_norm_expr(pl.col(f.column)).is_in([normalise(v) for v in f.when]))
@@ -110,6 +115,9 @@ def _source_text(spec: FieldSpec) -> pl.Expr:
     return expr
 
 
+_SEVERAL = "\x1f"  # joins several codes a recode gives for one value (list fields)
+
+
 def _recode_table(spec: FieldSpec, codes: CodeList | None) -> dict[str, str | None] | None:
     if spec.recode is None and codes is None:
         return None
@@ -122,12 +130,17 @@ def _recode_table(spec: FieldSpec, codes: CodeList | None) -> dict[str, str | No
                 anchor = getattr(c, spec.crosswalk)
                 if anchor:
                     table.setdefault(normalise(anchor), c.code)
-    for raw, code in (spec.recode or {}).items():
-        if codes is not None and code is not None and code not in codes.values:
-            raise ConfigError(
-                f"recode {raw!r} → {code!r}: {code!r} is not in code list {codes.name}"
-            )
-        table[normalise(str(raw))] = code
+    for raw, target in (spec.recode or {}).items():
+        targets = target if isinstance(target, list) else [target]
+        for code in targets:
+            if codes is not None and code is not None and code not in codes.values:
+                raise ConfigError(
+                    f"recode {raw!r} → {code!r}: {code!r} is not in code list {codes.name}"
+                )
+        if isinstance(target, list):
+            table[normalise(str(raw))] = _SEVERAL.join(str(t) for t in target)
+        else:
+            table[normalise(str(raw))] = target
     return table
 
 
@@ -231,6 +244,10 @@ def compile_field(
         else:
             recoded = items.list.eval(_recode(pl.element(), table, spec, strict=strict))
             misses = recoded.list.eval(pl.element().is_null().sum()).list.first()
+            if any(_SEVERAL in (v or "") for v in table.values()):
+                recoded = recoded.list.eval(
+                    pl.element().str.split(_SEVERAL).explode(keep_nulls=False)
+                )
             recoded = recoded.list.eval(
                 pl.element().filter(pl.element().is_not_null() & (pl.element() != _MISSING))
             )
