@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest time a read-only query from `blotter sql` may run.",
     )
+    duckdb_memory_limit: str = Field(
+        default="1GB",
+        description="Most memory the embedded DuckDB store may use; beyond it, it spills to disk.",
+    )
     log_level: str = Field(default="WARNING", description="Python logging level for stderr.")
     debug: bool = Field(default=False, description="Print tracebacks for errors.")
 

@@ -250,7 +250,8 @@ class CompiledMapping:
             )
         exprs = [f.value.alias(f.name) for f in out.fields]
         failed = [f.failed.alias(f"__failed_{f.name}") for f in out.fields]
-        result = frame.select(pl.col(ROW), *exprs, *failed)
+        # lazily, so Polars evaluates each recode once for a value and its "failed" flag
+        result = frame.lazy().select(pl.col(ROW), *exprs, *failed).collect()
         if "agency_slug" not in out.spec.fields and out.schema.has_field("agency_slug"):
             result = result.with_columns(pl.lit(self.agency_slug).alias("agency_slug"))
         parse_issues = [self._parse_issues(frame, result, out, f) for f in out.fields]

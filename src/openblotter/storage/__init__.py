@@ -31,4 +31,6 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
         return PostgresStore(settings.database_url.get_secret_value(), read_only=read_only)
     from openblotter.storage.duckdb import DuckDBStore
 
-    return DuckDBStore(settings.duckdb_path, read_only=read_only)
+    return DuckDBStore(
+        settings.duckdb_path, read_only=read_only, memory_limit=settings.duckdb_memory_limit
+    )

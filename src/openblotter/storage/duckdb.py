@@ -69,7 +69,9 @@ class DuckDBStore(Store):
 
     dialect: ClassVar[Dialect] = "duckdb"
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, read_only: bool = False, memory_limit: str = "1GB"
+    ) -> None:
         super().__init__(read_only=read_only)
         self.path = str(path)
         if self.path != ":memory:":
@@ -77,7 +79,10 @@ class DuckDBStore(Store):
             if read_only and not file.exists():
                 raise StorageError(f"no store at {file}: run `blotter db init` first")
             file.parent.mkdir(parents=True, exist_ok=True)
-        config: dict[str, Any] = {}
+        # Bounded memory whatever the file size: DuckDB spills to a folder beside the store.
+        config: dict[str, Any] = {"memory_limit": memory_limit}
+        if self.path != ":memory:":
+            config["temp_directory"] = str(Path(self.path).parent / ".duckdb-tmp")
         if read_only:
             config["enable_external_access"] = False
         try:
