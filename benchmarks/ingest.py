@@ -79,7 +79,7 @@ def postgres_schema() -> str | None:
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
-    except Exception as exc:  # noqa: BLE001 - report and skip
+    except Exception as exc:
         print(f"  PostgreSQL not available: {exc}")
         return None
     return schema
@@ -121,7 +121,7 @@ def main() -> None:
                 "duckdb read_csv → arrow",
                 lambda: (
                     duckdb.connect()
-                    .sql(f"SELECT * FROM read_csv('{path}', all_varchar = true)")  # noqa: S608
+                    .sql(f"SELECT * FROM read_csv('{path}', all_varchar = true)")
                     .to_arrow_table()
                 ),
             ),
