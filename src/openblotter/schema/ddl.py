@@ -72,15 +72,21 @@ def column_type(field: Field, dialect: Dialect) -> str:
         raise SchemaError(f"no {dialect} type for field type {field.type!r}") from None
 
 
-def create_table_sql(schema: TableSchema, dialect: Dialect, *, table: str | None = None) -> str:
-    """``CREATE TABLE`` for a dataset, with its primary key and provenance columns."""
+def create_table_sql(
+    schema: TableSchema, dialect: Dialect, *, table: str | None = None, primary_key: bool = True
+) -> str:
+    """``CREATE TABLE`` for a dataset, with its provenance columns and (optionally) its key.
+
+    The embedded DuckDB store is created without the key constraint (see ADR 0005): its index
+    must fit in memory, and the loader already guarantees one record per key.
+    """
     name = table or schema.name
     lines = []
     for fld in schema.fields:
         null = " NOT NULL" if fld.required or fld.name in schema.primary_key else ""
         lines.append(f"  {quote(fld.name)} {column_type(fld, dialect)}{null}")
     lines.extend(f"  {quote(col)} {types[dialect]}" for col, types in PROVENANCE_COLUMNS.items())
-    if schema.primary_key:
+    if schema.primary_key and primary_key:
         lines.append(f"  PRIMARY KEY ({', '.join(quote(k) for k in schema.primary_key)})")
     body = ",\n".join(lines)
     return f"CREATE TABLE IF NOT EXISTS {quote(name)} (\n{body}\n)"

@@ -119,6 +119,9 @@ class Store(abc.ABC):
     """A place where the standard's datasets and OpenBlotter's own tables live."""
 
     dialect: ClassVar[Dialect]
+    #: whether dataset tables carry their primary-key constraint (the loader keeps keys unique
+    #: either way; the constraint also guards concurrent writers, which only PostgreSQL has)
+    enforces_keys: ClassVar[bool] = True
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only

@@ -68,6 +68,7 @@ class DuckDBStore(Store):
     """A store in one DuckDB file (or in memory with ``path=":memory:"``)."""
 
     dialect: ClassVar[Dialect] = "duckdb"
+    enforces_keys: ClassVar[bool] = False  # one writer process only; see ADR 0005
 
     def __init__(
         self, path: Path | str, *, read_only: bool = False, memory_limit: str = "1GB"
@@ -80,8 +81,8 @@ class DuckDBStore(Store):
                 raise StorageError(f"no store at {file}: run `blotter db init` first")
             file.parent.mkdir(parents=True, exist_ok=True)
         # Bounded memory whatever the file size: DuckDB spills to a folder beside the store.
-        config: dict[str, Any] = {"memory_limit": memory_limit}
-        if self.path != ":memory:":
+        config: dict[str, Any] = {"memory_limit": memory_limit, "preserve_insertion_order": False}
+        if self.path != ":memory:" and not read_only:
             config["temp_directory"] = str(Path(self.path).parent / ".duckdb-tmp")
         if read_only:
             config["enable_external_access"] = False

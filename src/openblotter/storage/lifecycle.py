@@ -107,7 +107,7 @@ def initialize(store: Store, standard: Standard) -> StoreStatus:
         _apply_migrations(tx, store, int(meta.get("migration", "0")))
         for name in standard.datasets:
             schema = standard.schema(name)
-            tx.execute(create_table_sql(schema, store.dialect))
+            tx.execute(create_table_sql(schema, store.dialect, primary_key=store.enforces_keys))
             _record_schema(tx, schema)
         _set_meta(tx, "standard_version", standard.version)
     return status(store, standard)
@@ -171,7 +171,7 @@ def plan_migration(store: Store, standard: Standard) -> list[str]:
         new = standard.schema(name)
         old = recorded.get(name)
         if old is None:
-            statements.append(create_table_sql(new, store.dialect))
+            statements.append(create_table_sql(new, store.dialect, primary_key=store.enforces_keys))
             continue
         problems = []
         if old.primary_key != new.primary_key:
