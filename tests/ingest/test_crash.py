@@ -109,5 +109,7 @@ def test_kill_9__leaves_the_store_as_before_then_rerun_completes(
     rerun = _blotter(env, *ingest, str(big))
     assert rerun.wait(timeout=600) == 0
     final = _state(store_settings)
+    with open_store(store_settings) as store:  # no scratch left behind by the killed batches
+        assert not [t for t in store.tables() if t.startswith("_stage_")]
     # the big delivery reuses stop ids 1..500 of the small one: they are upserted, not doubled
     assert final == (ROWS, ROWS, 2, 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from openblotter.cli.context import AppContext, pass_app
-from openblotter.cli.output import FORMATS, render
+from openblotter.cli.output import format_option, render
 from openblotter.clock import SystemClock
 from openblotter.errors import NotFoundError
 from openblotter.ingest.agencies import AgencyFolder, choose_mapping
@@ -144,14 +144,7 @@ def ingest(
 
 @click.command()
 @click.option("--agency", "agency_slug", help="Only this agency's batches.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @pass_app
 def batches(app: AppContext, agency_slug: str | None, fmt: str) -> None:
     """List loaded batches with their counts and status."""
@@ -171,14 +164,7 @@ def quarantine() -> None:
 
 
 @quarantine.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @pass_app
 def quarantine_list(app: AppContext, fmt: str) -> None:
     """Count quarantined rows and issues per batch and code."""
@@ -194,14 +180,7 @@ def quarantine_list(app: AppContext, fmt: str) -> None:
 @click.argument("batch_id", type=int)
 @click.option("--code", help="Only issues with this code.")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to show.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @pass_app
 def quarantine_show(app: AppContext, batch_id: int, code: str | None, limit: int, fmt: str) -> None:
     """Show BATCH_ID's quarantined rows: source row, field, code, message and raw values."""

@@ -9,12 +9,23 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import click
+
 if TYPE_CHECKING:
     from openblotter.storage import QueryResult
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "format_option", "render"]
 
 FORMATS = ("table", "csv", "json")
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 def _plain(value: Any) -> Any:

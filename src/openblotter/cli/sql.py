@@ -5,21 +5,14 @@ from __future__ import annotations
 import click
 
 from openblotter.cli.context import AppContext, pass_app
-from openblotter.cli.output import FORMATS, render
+from openblotter.cli.output import format_option, render
 
 __all__ = ["sql"]
 
 
 @click.command()
 @click.argument("query")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @pass_app
 def sql(app: AppContext, query: str, fmt: str) -> None:
     """Run one read-only SQL QUERY over the store; anything that writes is refused.

@@ -1,10 +1,15 @@
-"""Load mapped records inside the batch's transaction: staging tables, duplicate keys, upsert.
+"""Load mapped records of one batch: staging tables, duplicate keys, upsert.
 
-Records of every chunk go to a temporary staging table per dataset. When the whole file has been
-read, duplicate keys are resolved in SQL (identical copies merge when the mapping says so; any
-other repeat sends its source row to quarantine), and the staging tables are upserted into the
-datasets by key: new keys are inserted, changed records replaced, unchanged ones left alone.
-Everything happens in the caller's transaction, so a crash leaves the store as it was.
+Records of every chunk go to a staging table per dataset. When the whole file has been read,
+duplicate keys are resolved in SQL (identical copies merge when the mapping says so; any other
+repeat sends its source row to quarantine), and the staging tables are upserted into the datasets
+by key: new keys are inserted, changed records replaced, unchanged ones left alone.
+
+Nothing a batch does is visible before its final transaction commits. On PostgreSQL the whole
+batch is one transaction with temporary staging tables. DuckDB holds every append of an open
+transaction in memory, so there each chunk is staged in its own short transaction into scratch
+tables named after the batch (``_stage_<batch>_…``), which only the final transaction reads,
+publishes and drops; scratch tables left by a killed process are dropped by the next batch.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ if TYPE_CHECKING:
     from openblotter.schema.model import TableSchema
     from openblotter.storage.base import Transaction
 
-__all__ = ["DatasetOutcome", "Loader"]
+__all__ = ["SCRATCH_PREFIX", "DatasetOutcome", "Loader", "drop_stale_scratch"]
 
 ROW = "_source_row"
 
@@ -37,9 +42,22 @@ class DatasetOutcome:
     merged: int = 0
 
 
+SCRATCH_PREFIX = "_stage_"
+
+
+def drop_stale_scratch(tx: Transaction, tables: set[str]) -> None:
+    """Drop scratch tables a killed batch left behind (DuckDB has one writer at a time)."""
+    for table in sorted(tables):
+        if table.startswith(SCRATCH_PREFIX):
+            tx.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+
+
 @dataclass
 class Loader:
-    """Stages records of one batch and upserts them at the end."""
+    """Stages records of one batch and upserts them at the end.
+
+    ``tx`` is the transaction of the current step; the caller sets it before each step.
+    """
 
     tx: Transaction
     dialect: str
@@ -51,14 +69,37 @@ class Loader:
     def __post_init__(self) -> None:
         for name in self.schemas:
             self.tx.execute(f"DROP TABLE IF EXISTS {self._stage(name)}")
-            self.tx.execute(
-                f"CREATE TEMP TABLE {self._stage(name)} AS SELECT * FROM {quote(name)} WHERE 1 = 0"  # noqa: S608
-            )
+            empty = f"SELECT * FROM {quote(name)} WHERE 1 = 0"  # noqa: S608
+            self.tx.execute(f"CREATE {self._kind} {self._stage(name)} AS {empty}")
             self.outcomes[name] = DatasetOutcome()
+        if self.scratch:
+            for real, scratch in (("batch_issues", self.issues), ("quarantine_rows", self.raws)):
+                self.tx.execute(
+                    f"CREATE TABLE {quote(scratch)} AS SELECT * FROM {real} WHERE 1 = 0"  # noqa: S608
+                )
 
-    @staticmethod
-    def _stage(dataset: str) -> str:
-        return quote(f"_stage_{dataset}")
+    @property
+    def scratch(self) -> bool:
+        """Whether chunks are staged in their own transactions (DuckDB)."""
+        return self.dialect == "duckdb"
+
+    @property
+    def _kind(self) -> str:
+        return "TABLE" if self.scratch else "TEMP TABLE"
+
+    @property
+    def issues(self) -> str:
+        """Where this batch's issues go until the final transaction."""
+        return f"{SCRATCH_PREFIX}{self.batch_id}_issues" if self.scratch else "batch_issues"
+
+    @property
+    def raws(self) -> str:
+        """Where this batch's quarantined raw rows go until the final transaction."""
+        return f"{SCRATCH_PREFIX}{self.batch_id}_raw" if self.scratch else "quarantine_rows"
+
+    def _stage(self, dataset: str) -> str:
+        prefix = f"{SCRATCH_PREFIX}{self.batch_id}_" if self.scratch else SCRATCH_PREFIX
+        return quote(f"{prefix}{dataset}")
 
     def stage(self, dataset: str, frame: pl.DataFrame) -> None:
         """Append typed records (with ``_source_row``) of one chunk."""
@@ -72,7 +113,7 @@ class Loader:
             pl.col(ROW).alias("_source_row"),
         )
         self.tx.insert_arrow(
-            f"_stage_{dataset}",
+            self._stage(dataset).strip('"'),
             data.to_arrow(),
             computed={"_record_hash": self._digest(dataset, columns)},
         )
@@ -93,7 +134,8 @@ class Loader:
         )
 
     def _dups(self, dataset: str) -> str:
-        return quote(f"_dups_{dataset}")
+        prefix = f"{SCRATCH_PREFIX}{self.batch_id}_dups_" if self.scratch else "_dups_"
+        return quote(f"{prefix}{dataset}")
 
     def duplicate_rows(self) -> list[tuple[int, str, int]]:
         """Find repeated keys; return (source row, dataset, first source row) of rejected repeats.
@@ -107,7 +149,7 @@ class Loader:
             stage, dups = self._stage(name), self._dups(name)
             self.tx.execute(f"DROP TABLE IF EXISTS {dups}")
             self.tx.execute(
-                f"CREATE TEMP TABLE {dups} AS SELECT {keys} FROM {stage} "  # noqa: S608
+                f"CREATE {self._kind} {dups} AS SELECT {keys} FROM {stage} "  # noqa: S608
                 f"GROUP BY {keys} HAVING count(*) > 1"
             )
             if not self.tx.query(f"SELECT count(*) FROM {dups}").scalar():  # noqa: S608
@@ -205,8 +247,17 @@ class Loader:
                 )
             outcome.inserted = total - outcome.unchanged - outcome.updated
 
+    def publish_issues(self) -> None:
+        """Move the batch's issues and quarantined rows from scratch to their tables."""
+        if self.scratch:
+            for real, scratch in (("batch_issues", self.issues), ("quarantine_rows", self.raws)):
+                self.tx.execute(f"INSERT INTO {real} SELECT * FROM {quote(scratch)}")  # noqa: S608
+
     def close(self) -> None:
         """Drop the staging tables."""
         for name in self.schemas:
             self.tx.execute(f"DROP TABLE IF EXISTS {self._stage(name)}")
             self.tx.execute(f"DROP TABLE IF EXISTS {self._dups(name)}")
+        if self.scratch:
+            self.tx.execute(f"DROP TABLE IF EXISTS {quote(self.issues)}")
+            self.tx.execute(f"DROP TABLE IF EXISTS {quote(self.raws)}")

@@ -12,16 +12,23 @@ import logging
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from openblotter.ingest.apply import CompiledMapping, MappedChunk
 from openblotter.ingest.gate import concept_of_name, refuse_prohibited_mapping
-from openblotter.ingest.load import DatasetOutcome, Loader
-from openblotter.ingest.readers import ROW, RaggedSourceError, file_sha256, open_source
+from openblotter.ingest.load import DatasetOutcome, Loader, drop_stale_scratch
+from openblotter.ingest.readers import (
+    ROW,
+    RaggedSourceError,
+    SourceReader,
+    file_sha256,
+    open_source,
+)
 
 if TYPE_CHECKING:
     from openblotter.clock import Clock
@@ -89,7 +96,8 @@ def _agency_record(agency: AgencyConfig, standard: Standard) -> pl.DataFrame:
     return pl.DataFrame(present).with_columns(pl.lit(0, dtype=pl.Int64).alias(ROW))
 
 
-def _write_issues(tx: Transaction, batch_id: int, mapped: MappedChunk) -> None:
+def _write_issues(tx: Transaction, loader: Loader, mapped: MappedChunk) -> None:
+    batch_id = loader.batch_id
     if mapped.issues.height:
         frame = mapped.issues.with_columns(
             pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
@@ -107,7 +115,7 @@ def _write_issues(tx: Transaction, batch_id: int, mapped: MappedChunk) -> None:
             "message",
             "quarantined",
         )
-        tx.insert_arrow("batch_issues", frame.to_arrow())
+        tx.insert_arrow(loader.issues, frame.to_arrow())
     if mapped.raw is not None and mapped.raw.height:
         cols = [c for c in mapped.raw.columns if c != ROW]
         raw = mapped.raw.select(
@@ -115,12 +123,13 @@ def _write_issues(tx: Transaction, batch_id: int, mapped: MappedChunk) -> None:
             pl.col(ROW).alias("source_row"),
             pl.struct(cols).struct.json_encode().alias("raw"),
         )
-        tx.insert_arrow("quarantine_rows", raw.to_arrow())
+        tx.insert_arrow(loader.raws, raw.to_arrow())
 
 
 def _quarantine_duplicates(
-    tx: Transaction, batch_id: int, duplicates: list[tuple[int, str, int]], raw: dict[int, str]
+    tx: Transaction, loader: Loader, duplicates: list[tuple[int, str, int]], raw: dict[int, str]
 ) -> set[int]:
+    batch_id = loader.batch_id
     rows = {row for row, _, _ in duplicates}
     if not duplicates:
         return rows
@@ -140,7 +149,7 @@ def _quarantine_duplicates(
         },
         schema_overrides={"field": pl.String},
     )
-    tx.insert_arrow("batch_issues", issues.to_arrow())
+    tx.insert_arrow(loader.issues, issues.to_arrow())
     raws = pl.DataFrame(
         {
             "batch_id": [batch_id] * len(rows),
@@ -148,7 +157,7 @@ def _quarantine_duplicates(
             "raw": [raw.get(r, "{}") for r in sorted(rows)],
         }
     )
-    tx.insert_arrow("quarantine_rows", raws.to_arrow())
+    tx.insert_arrow(loader.raws, raws.to_arrow())
     return rows
 
 
@@ -211,49 +220,33 @@ def _ingest(
         if agency is not None and "agencies" not in datasets:
             datasets.insert(0, "agencies")
         schemas = {d: standard.schema(d) for d in standard.datasets if d in datasets}
-        with store.transaction() as tx:
-            batch_id = int(tx.query("SELECT nextval('blotter_batch_seq')").scalar())
-            result.batch_id = batch_id
-            merge = {d: out.merge_duplicates for d, out in mapping.records.items()}
-            merge["agencies"] = True
-            loader = Loader(tx, store.dialect, schemas, batch_id, merge)
-            if agency is not None:  # the agency delivering the file, beside any the file names
-                loader.stage("agencies", _agency_record(agency, standard))
-            errors: Counter[str] = Counter()
-            warnings: Counter[str] = Counter()
-            quarantined: set[int] = set()
-            for chunk in reader.chunks():
-                mapped = compiled.apply(chunk, reader.columns)
-                result.rows_read += mapped.rows
-                for rule, count in mapped.junk.items():
-                    result.junk[rule] = result.junk.get(rule, 0) + count
-                for dataset, frame in mapped.records.items():
-                    loader.stage(dataset, frame)
-                for code, severity in mapped.issues.select("code", "severity").iter_rows():
-                    (errors if severity == "error" else warnings)[code] += 1
-                quarantined |= mapped.error_rows
-                _write_issues(tx, batch_id, mapped)
-                if progress is not None:
-                    progress(mapped.rows)
-            duplicates = [d for d in loader.duplicate_rows() if d[0] not in quarantined]
-            dup_rows = _quarantine_duplicates(tx, batch_id, duplicates, loader.snapshot(duplicates))
-            errors["duplicate-key"] += len(duplicates)
-            loader.drop_rows(sorted(dup_rows))
-            quarantined |= dup_rows
-            result.rows_junk = sum(result.junk.values())
-            result.rows_quarantined = len(quarantined)
-            result.rows_loaded = result.rows_read - result.rows_junk - result.rows_quarantined
-            share = result.rows_quarantined / max(result.rows_read - result.rows_junk, 1)
-            if reject_above is not None and share > reject_above:
-                result.status = "rejected"
-                result.rows_loaded = 0
-            else:
-                loader.upsert()
-            loader.close()
-            result.records = loader.outcomes
-            result.errors = {k: v for k, v in errors.items() if v}
-            result.warnings = dict(warnings)
-            _record_batch(tx, result, mapping, agency_slug, path, clock, standard)
+        merge = {d: out.merge_duplicates for d, out in mapping.records.items()}
+        merge["agencies"] = True
+        with ExitStack() as stack:
+            # one transaction on PostgreSQL; short staging steps plus a final one on DuckDB
+            scratch = store.dialect == "duckdb"
+            single = None if scratch else stack.enter_context(store.transaction())
+
+            def step() -> AbstractContextManager[Transaction]:
+                return store.transaction() if scratch else nullcontext(cast("Transaction", single))
+
+            with step() as tx:
+                if scratch:
+                    drop_stale_scratch(tx, store.tables())
+                result.batch_id = int(tx.query("SELECT nextval('blotter_batch_seq')").scalar())
+                loader = Loader(tx, store.dialect, schemas, result.batch_id, merge)
+                if agency is not None:  # the agency delivering the file, beside any it names
+                    loader.stage("agencies", _agency_record(agency, standard))
+            try:
+                _load_batch(step, loader, reader, compiled, result, progress, reject_above)
+                with step() as tx:
+                    _record_batch(tx, result, mapping, agency_slug, path, clock, standard)
+            except BaseException:
+                if scratch:  # best effort: a killed process's scratch goes with the next batch
+                    with suppress(Exception), store.transaction() as tx:
+                        loader.tx = tx
+                        loader.close()
+                raise
     logger.info(
         "batch %s %s: %d read, %d loaded, %d quarantined, %d junk",
         result.batch_id,
@@ -264,6 +257,57 @@ def _ingest(
         result.rows_junk,
     )
     return result
+
+
+def _load_batch(
+    step: Callable[[], AbstractContextManager[Transaction]],
+    loader: Loader,
+    reader: SourceReader,
+    compiled: CompiledMapping,
+    result: IngestResult,
+    progress: Progress | None,
+    reject_above: float | None,
+) -> None:
+    """Stage every chunk, then resolve repeats, upsert and publish issues in the final step."""
+    errors: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
+    quarantined: set[int] = set()
+    for chunk in reader.chunks():
+        mapped = compiled.apply(chunk, reader.columns)
+        result.rows_read += mapped.rows
+        for rule, count in mapped.junk.items():
+            result.junk[rule] = result.junk.get(rule, 0) + count
+        with step() as tx:
+            loader.tx = tx
+            for dataset, frame in mapped.records.items():
+                loader.stage(dataset, frame)
+            _write_issues(tx, loader, mapped)
+        for code, severity in mapped.issues.select("code", "severity").iter_rows():
+            (errors if severity == "error" else warnings)[code] += 1
+        quarantined |= mapped.error_rows
+        if progress is not None:
+            progress(mapped.rows)
+    with step() as tx:
+        loader.tx = tx
+        duplicates = [d for d in loader.duplicate_rows() if d[0] not in quarantined]
+        dup_rows = _quarantine_duplicates(tx, loader, duplicates, loader.snapshot(duplicates))
+        errors["duplicate-key"] += len(duplicates)
+        loader.drop_rows(sorted(dup_rows))
+        quarantined |= dup_rows
+        result.rows_junk = sum(result.junk.values())
+        result.rows_quarantined = len(quarantined)
+        result.rows_loaded = result.rows_read - result.rows_junk - result.rows_quarantined
+        share = result.rows_quarantined / max(result.rows_read - result.rows_junk, 1)
+        if reject_above is not None and share > reject_above:
+            result.status = "rejected"
+            result.rows_loaded = 0
+        else:
+            loader.upsert()
+        loader.publish_issues()
+        loader.close()
+    result.records = loader.outcomes
+    result.errors = {k: v for k, v in errors.items() if v}
+    result.warnings = dict(warnings)
 
 
 def _record_batch(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import fnmatch
 import hashlib
 import logging
 import shutil
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from openblotter.errors import SourceUnreadableError
+from openblotter.ingest.archive import ArchiveLimits, extract_member
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,16 +46,7 @@ logger = logging.getLogger(__name__)
 
 ROW = "_source_row"
 RAGGED = "_ragged"
-_DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json", ".ndjson", ".jsonl", ".parquet"}
 _SNIFF_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
-    """Refuse archives that would expand beyond these bounds (zip bombs)."""
-
-    max_bytes: int = 20 * 1024**3
-    max_ratio: float = 200.0
 
 
 def file_sha256(path: Path) -> str:
@@ -375,52 +366,6 @@ def _open_parquet(path: Path, chunk_rows: int) -> SourceReader:
     return SourceReader(path=path, format="parquet", columns=columns, _chunks=chunks())
 
 
-def _extract_member(
-    path: Path, opts: ReadOptions, workdir: Path, limits: ArchiveLimits
-) -> tuple[Path, str]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise SourceUnreadableError(f"{path.name}: not a readable ZIP archive") from exc
-    with archive:
-        infos = [
-            i
-            for i in archive.infolist()
-            if not i.is_dir()
-            and not Path(i.filename).name.startswith((".", "__MACOSX"))
-            and "__MACOSX" not in i.filename
-        ]
-        if opts.member is not None:
-            infos = [i for i in infos if fnmatch.fnmatch(Path(i.filename).name, opts.member)]
-        else:
-            infos = [i for i in infos if Path(i.filename).suffix.lower() in _DATA_SUFFIXES]
-        if len(infos) != 1:
-            names = ", ".join(i.filename for i in archive.infolist()) or "nothing"
-            raise SourceUnreadableError(
-                f"{path.name}: expected one data file in the archive, found {len(infos)} "
-                f"({names}); choose one with `read.member` in the mapping"
-            )
-        info = infos[0]
-        compressed = max(info.compress_size, 1)
-        if info.file_size > limits.max_bytes or info.file_size / compressed > limits.max_ratio:
-            raise SourceUnreadableError(
-                f"{path.name}: member {info.filename} would expand to {info.file_size:,} bytes "
-                f"(ratio {info.file_size / compressed:.0f}:1); refused as a possible archive bomb"
-            )
-        target = workdir / Path(info.filename).name
-        written = 0
-        with archive.open(info) as src, target.open("wb") as dst:
-            for block in iter(lambda: src.read(1 << 20), b""):
-                written += len(block)
-                if written > limits.max_bytes or written > info.file_size:
-                    raise SourceUnreadableError(
-                        f"{path.name}: member {info.filename} expands beyond its declared size; "
-                        "refused as a possible archive bomb"
-                    )
-                dst.write(block)
-    return target, info.filename
-
-
 def open_source(
     path: Path,
     options: ReadOptions,
@@ -443,7 +388,7 @@ def open_source(
     member = None
     readable = path
     if zipfile.is_zipfile(path) and path.suffix.lower() not in {".xlsx", ".xlsm"}:
-        readable, member = _extract_member(path, options, work, limits or ArchiveLimits())
+        readable, member = extract_member(path, options, work, limits or ArchiveLimits())
     fmt = _detect_format(readable, options.format)
     if fmt in {"csv", "tsv"}:
         reader = _open_csv(readable, options, fmt, work, chunk_rows, exact=exact)
