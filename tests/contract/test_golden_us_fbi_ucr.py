@@ -137,10 +137,20 @@ def check_agencies(store: Store) -> None:
     assert blanks == 0
     units = store.query("SELECT count(reporting_agency_unit) FROM hate_incidents").scalar()
     assert units == 219577 - fact()["missing_markers"]["''"]["columns"]["PUB_AGENCY_UNIT"]
-    # Only the collector's own agency record is loaded by this batch.
-    assert counts(store, "SELECT agency_slug, count(*) FROM agencies GROUP BY 1") == {
-        "us_fbi_ucr": 1
-    }
+    # Every reporting agency has an agencies record (one per ORI), beside the collector's own.
+    assert store.query("SELECT count(*) FROM agencies").scalar() == 9689 + 1
+    assert (
+        store.query("SELECT count(*) FROM agencies WHERE agency_slug = 'us_fbi_ucr'").scalar() == 1
+    )
+    orphans = store.query(
+        "SELECT count(*) FROM hate_incidents h WHERE NOT EXISTS"
+        " (SELECT 1 FROM agencies a WHERE a.agency_slug = h.agency_slug)"
+    ).scalar()
+    assert orphans == 0
+    nypd_agency = store.query(
+        "SELECT name, ori, state, agency_type FROM agencies WHERE agency_slug = 'ny_ny0303000'"
+    ).rows
+    assert nypd_agency == [("New York", "NY0303000", "NY", "municipal police")]
 
 
 def check_dates(store: Store) -> None:
