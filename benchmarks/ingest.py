@@ -8,7 +8,9 @@ Generates an Open-Policing-style stop CSV (default 5 million rows), then measure
   each in its own process, with its wall time and peak resident memory (``wait4`` rusage).
 
 It prints the times, rows per second, the ratio of each ingest to the fastest bare parse, and
-the peak memory. Machines here are noisy (2 cores): read the ratios, not the absolute numbers.
+the peak memory. Every step runs in its own process, so that no step's memory is counted in
+another's peak (a child's high-water mark includes what it inherited at fork). Machines here are
+noisy (2 cores): read the ratios, not the absolute numbers.
 
     .venv/bin/python benchmarks/ingest.py                 # 5,000,000 rows, DuckDB and PostgreSQL
     .venv/bin/python benchmarks/ingest.py --rows 1000000 --no-postgres
@@ -26,21 +28,35 @@ import time
 import uuid
 from pathlib import Path
 
-import duckdb
-import polars as pl
-import pyarrow.csv as pacsv
-
 from openblotter.ingest.readers import file_sha256
-from openblotter.testing import stops_mapping_yaml, write_stops_csv
+from openblotter.testing import stops_mapping_yaml
 
 PG_URL = os.environ.get("BLOTTER_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
 AGENCY = "xx_bench_pd"
 
 
-def timed(label: str, work: object) -> float:
-    start = time.perf_counter()
-    work()  # type: ignore[operator]
-    seconds = time.perf_counter() - start
+PARSERS = {
+    "duckdb read_csv → arrow": (
+        "import duckdb",
+        "duckdb.connect().sql(\"SELECT * FROM read_csv('{path}', all_varchar = true)\")"
+        ".to_arrow_table()",
+    ),
+    "pyarrow.csv.read_csv": ("import pyarrow.csv as c", "c.read_csv('{path}')"),
+    "polars.read_csv": ("import polars as pl", "pl.read_csv('{path}', infer_schema=False)"),
+}
+
+
+def bare_parse(label: str, path: Path) -> float:
+    """Time one reference parser in a fresh process (the import is not timed)."""
+    setup, statement = PARSERS[label]
+    script = (
+        f"{setup}\nimport time\nstart = time.perf_counter()\n{statement.format(path=path)}\n"
+        "print(time.perf_counter() - start)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    seconds = float(done.stdout.strip().splitlines()[-1])
     print(f"  {label:<34} {seconds:8.2f} s", flush=True)
     return seconds
 
@@ -103,7 +119,18 @@ def main() -> None:
         work = Path(tmp)
         csv = work / "stops.csv"
         print(f"generating {options.rows:,} stops …", flush=True)
-        write_stops_csv(csv, options.rows, seed=42)
+        subprocess.run(  # in its own process, so its memory is not inherited by the others
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; "
+                "from openblotter.testing import write_stops_csv; "
+                "write_stops_csv(Path(sys.argv[1]), int(sys.argv[2]), seed=42)",
+                str(csv),
+                str(options.rows),
+            ],
+            check=True,
+        )
         size = csv.stat().st_size
         print(f"  {csv.name}: {size / 1e6:,.0f} MB")
         mappings = work / "agencies" / AGENCY / "mappings"
@@ -115,21 +142,7 @@ def main() -> None:
         (mappings / "stops.yaml").write_text(stops_mapping_yaml(csv.name, file_sha256(csv)))
 
         print("bare parse (reference):")
-        path = str(csv)
-        refs = {
-            "duckdb read_csv → arrow": timed(
-                "duckdb read_csv → arrow",
-                lambda: (
-                    duckdb.connect()
-                    .sql(f"SELECT * FROM read_csv('{path}', all_varchar = true)")
-                    .to_arrow_table()
-                ),
-            ),
-            "pyarrow.csv.read_csv": timed("pyarrow.csv.read_csv", lambda: pacsv.read_csv(path)),
-            "polars.read_csv": timed(
-                "polars.read_csv", lambda: pl.read_csv(path, infer_schema=False)
-            ),
-        }
+        refs = {label: bare_parse(label, csv) for label in PARSERS}
         fastest = min(refs.values())
         print("blotter ingest (stops + stop_subjects + stop_officers + agency):")
         results: dict[str, object] = {"rows": options.rows, "bytes": size, "reference_s": refs}

@@ -237,10 +237,12 @@ def _ingest(
                 loader = Loader(tx, store.dialect, schemas, result.batch_id, merge)
                 if agency is not None:  # the agency delivering the file, beside any it names
                     loader.stage("agencies", _agency_record(agency, standard))
+
+            def record(tx: Transaction) -> None:
+                _record_batch(tx, result, mapping, agency_slug, path, clock, standard)
+
             try:
-                _load_batch(step, loader, reader, compiled, result, progress, reject_above)
-                with step() as tx:
-                    _record_batch(tx, result, mapping, agency_slug, path, clock, standard)
+                _load_batch(step, loader, reader, compiled, result, progress, reject_above, record)
             except BaseException:
                 if scratch:  # best effort: a killed process's scratch goes with the next batch
                     with suppress(Exception), store.transaction() as tx:
@@ -267,8 +269,13 @@ def _load_batch(
     result: IngestResult,
     progress: Progress | None,
     reject_above: float | None,
+    record: Callable[[Transaction], None],
 ) -> None:
-    """Stage every chunk, then resolve repeats, upsert and publish issues in the final step."""
+    """Stage every chunk, then finish the batch in one final transaction.
+
+    The final transaction resolves repeats, upserts, publishes the issues and ``record``s the
+    batch: records and the batch's own row commit together or not at all.
+    """
     errors: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
     quarantined: set[int] = set()
@@ -305,9 +312,10 @@ def _load_batch(
             loader.upsert()
         loader.publish_issues()
         loader.close()
-    result.records = loader.outcomes
-    result.errors = {k: v for k, v in errors.items() if v}
-    result.warnings = dict(warnings)
+        result.records = loader.outcomes
+        result.errors = {k: v for k, v in errors.items() if v}
+        result.warnings = dict(warnings)
+        record(tx)
 
 
 def _record_batch(
