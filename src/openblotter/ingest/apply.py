@@ -83,14 +83,14 @@ class CompiledMapping:
                     )
                     raise ConfigError(f"mapping {mapping.name}: {dataset} has no field {name!r}")
         refuse_prohibited_targets(mapping.name, targets)
-        allowed = VOLUNTEERED_FIELDS | EXEMPT_FIELDS
+        exempt = EXEMPT_FIELDS | VOLUNTEERED_FIELDS
         # A refused column may only reach a volunteered hate-incident field (or the bias).
         self.refused = {
             column: concept
             for column, concept in refused.items()
             if not (
                 column in mapping.source_columns()
-                and all((d, f) in allowed for d, f, cols in targets if column in cols)
+                and all((d, f) in exempt for d, f, cols in targets if column in cols)
             )
         }
         missing = sorted(mapping.source_columns() - set(columns) - {SOURCE_ROW})
@@ -110,7 +110,6 @@ class CompiledMapping:
                 or standard.schema(d).field(f).type in {"boolean", "list"}
             )
         }
-        exempt = EXEMPT_FIELDS | VOLUNTEERED_FIELDS
         self.scrubbed = sorted(
             c
             for c in self.columns

@@ -58,29 +58,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet",
+}  # fmt: skip
+
+
 def _detect_format(path: Path, requested: str) -> str:
+    """The format asked for, else the one the suffix names, else the one the bytes show."""
     if requested != "auto":
         return requested
-    suffix = path.suffix.lower()
-    if suffix in {".csv", ".txt"}:
-        return "csv"
-    if suffix == ".tsv":
-        return "tsv"
-    if suffix in {".xlsx", ".xlsm"}:
-        return "xlsx"
-    if suffix == ".json":
-        return "json"
-    if suffix in {".ndjson", ".jsonl"}:
-        return "ndjson"
-    if suffix == ".parquet":
-        return "parquet"
+    if path.suffix.lower() in _FORMATS:
+        return _FORMATS[path.suffix.lower()]
     with path.open("rb") as handle:
         head = handle.read(4)
-    if head.startswith(b"PK"):
-        return "xlsx"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    return "csv"
+    return "xlsx" if head.startswith(b"PK") else "parquet" if head.startswith(b"PAR1") else "csv"
 
 
 def _detect_encoding(path: Path) -> str:
