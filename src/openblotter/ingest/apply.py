@@ -248,9 +248,16 @@ class CompiledMapping:
                 .filter(pl.col(col).is_not_null() & (pl.col(col) != ""))
             )
         exprs = [f.value.alias(f.name) for f in out.fields]
-        failed = [f.failed.alias(f"__failed_{f.name}") for f in out.fields]
-        # lazily, so Polars evaluates each recode once for a value and its "failed" flag
-        result = frame.lazy().select(pl.col(ROW), *exprs, *failed).collect()
+        checks = [f.check.alias(f"__failed_{f.name}") for f in out.fields]
+        result = frame.select(pl.col(ROW), *exprs, *checks).with_columns(
+            [
+                (pl.col(f"__failed_{f.name}") & pl.col(f.name).is_null()).alias(
+                    f"__failed_{f.name}"
+                )
+                for f in out.fields
+                if not f.check_is_failure
+            ]
+        )
         if "agency_slug" not in out.spec.fields and out.schema.has_field("agency_slug"):
             result = result.with_columns(pl.lit(self.agency_slug).alias("agency_slug"))
         parse_issues = [self._parse_issues(frame, result, out, f) for f in out.fields]

@@ -47,13 +47,19 @@ def _norm_expr(expr: pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True, slots=True)
 class CompiledField:
-    """A field's typed ``value`` and a ``failed`` flag (a value was there but could not be read)."""
+    """A field's typed ``value`` and how to tell that a value was there but could not be read.
+
+    For a scalar field ``check`` says the source had a value (``failed`` = check and no value),
+    computed from the source alone so that the recode runs once; for a list field ``check`` is
+    itself the failure (an item the recode did not know).
+    """
 
     name: str
     field: Field
     value: pl.Expr
-    failed: pl.Expr
+    check: pl.Expr
     failure_code: str
+    check_is_failure: bool = False
 
 
 def _template(text: str) -> pl.Expr:
@@ -256,10 +262,20 @@ def compile_field(
             .then(recoded.list.unique(maintain_order=True))
             .otherwise(None)
         )
-        return CompiledField(name, field, listed, misses.fill_null(0) > 0, "value-not-in-codelist")
+        return CompiledField(
+            name,
+            field,
+            listed,
+            misses.fill_null(0) > 0,
+            "value-not-in-codelist",
+            check_is_failure=True,
+        )
     text = source if table is None else _recode(source, table, spec, strict=strict)
-    present = source.is_not_null() & (text.is_null() | (text != _MISSING))
+    explicit = [k for k, v in (table or {}).items() if v is None]
+    present = source.is_not_null()
+    if explicit:  # a value the recode turns into "missing" on purpose is not a failure
+        present = present & ~_norm_expr(source).is_in(explicit)
     value, code = _typed(
         pl.when(text == _MISSING).then(None).otherwise(text), field, spec, timezone
     )
-    return CompiledField(name, field, value, present & value.is_null(), code)
+    return CompiledField(name, field, value, present, code)
