@@ -52,7 +52,7 @@ def load(
     """Ingest ``path`` the way `blotter ingest` does: the agency's mapping that fits the file."""
     folder = AgencyFolder.find(AGENCIES, agency)
     mapping = choose_mapping(folder.mappings(dataset), path)
-    return ingest_file(
+    result = ingest_file(
         store,
         standard,
         path,
@@ -62,6 +62,10 @@ def load(
         clock=clock,
         **options,
     )
+    # every golden load: one committed batch, and every row accounted for
+    assert result.status == "committed"
+    assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_junk
+    return result
 
 
 def counts(store: Store, sql: str) -> dict[Any, int]:
