@@ -15,6 +15,8 @@ from openblotter.ingest.pipeline import IngestResult, ingest_file
 from openblotter.schema import Standard
 from openblotter.storage import Store
 
+datetime_utc = datetime(2026, 1, 1, tzinfo=UTC)
+
 AGENCY = AgencyConfig(
     slug="ca_test_pd",
     name="Test Police Department",
@@ -93,7 +95,7 @@ def stops_mapping(tmp_path: Path) -> Mapping:
 def run(
     store: Store, standard: Standard, path: Path, mapping: Mapping, **options: Any
 ) -> IngestResult:
-    clock = options.pop("clock", FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    clock = options.pop("clock", FixedClock(datetime_utc))
     return ingest_file(
         store,
         standard,

@@ -151,3 +151,31 @@ def test_ingest__list_fields_split_and_recode(
     run(store, standard, write_csv(tmp_path / "l.csv", rows), stops_mapping)
     value = store.query("SELECT search_basis FROM stop_subjects").scalar()
     assert list(value) == ["consent", "probable cause"]
+
+
+def test_ingest__an_agency_yaml_outside_the_standard_is_refused(
+    store: Store, standard: Standard, stops_mapping: Mapping, tmp_path: Path
+) -> None:
+    import pytest
+
+    from openblotter.errors import ConfigError
+    from openblotter.ingest.mapping import AgencyConfig
+    from openblotter.ingest.pipeline import ingest_file
+    from tests.ingest.builders import FixedClock, datetime_utc
+
+    bad = AgencyConfig(
+        slug="ca_test_pd", name="Test", state="CA", agency_type="police dept", timezone="UTC"
+    )
+    path = write_csv(tmp_path / "a.csv", [stop_row(1)])
+    with pytest.raises(ConfigError, match="agency_type"):
+        ingest_file(
+            store,
+            standard,
+            path,
+            mapping=stops_mapping,
+            agency_slug=bad.slug,
+            agency=bad,
+            clock=FixedClock(datetime_utc),
+        )
+    assert _count(store, "batches") == 0
+    assert not [t for t in store.tables() if t.startswith("_stage_")]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from openblotter.errors import ConfigError
 from openblotter.ingest.apply import CompiledMapping, MappedChunk
 from openblotter.ingest.gate import concept_of_name, refuse_prohibited_mapping
 from openblotter.ingest.load import DatasetOutcome, Loader, drop_stale_scratch
@@ -29,6 +30,7 @@ from openblotter.ingest.readers import (
     file_sha256,
     open_source,
 )
+from openblotter.validate.checks import check_records
 
 if TYPE_CHECKING:
     from openblotter.clock import Clock
@@ -93,7 +95,18 @@ def _agency_record(agency: AgencyConfig, standard: Standard) -> pl.DataFrame:
         "website": agency.website,
     }
     present = {k: [v] for k, v in values.items() if schema.has_field(k)}
-    return pl.DataFrame(present).with_columns(pl.lit(0, dtype=pl.Int64).alias(ROW))
+    record = pl.DataFrame(
+        present,
+        schema_overrides={
+            k: pl.String for k in present if k not in {"centroid_lat", "centroid_lng"}
+        },
+    ).with_columns(pl.lit(0, dtype=pl.Int64).alias(ROW))
+    record, issues = check_records(record, schema)
+    errors = issues.filter(pl.col("severity") == "error")
+    if errors.height:
+        problems = "; ".join(f"{f}: {m}" for f, m in errors.select("field", "message").iter_rows())
+        raise ConfigError(f"agency.yaml of {agency.slug} does not fit the standard ({problems})")
+    return record
 
 
 def _write_issues(tx: Transaction, loader: Loader, mapped: MappedChunk) -> None:
