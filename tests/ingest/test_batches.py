@@ -118,7 +118,8 @@ def test_ingest__reject_threshold_loads_nothing(
     assert result.status == "rejected"
     assert _count(store, "stops") == 0
     assert store.query("SELECT status FROM batches").scalar() == "rejected"
-    assert store.query("SELECT count(DISTINCT source_row) FROM batch_issues").scalar() == 3
+    quarantined = "SELECT count(DISTINCT source_row) FROM batch_issues WHERE quarantined"
+    assert store.query(quarantined).scalar() == 3
 
 
 def test_ingest__junk_rows_are_counted_per_rule(
@@ -179,3 +180,18 @@ def test_ingest__an_agency_yaml_outside_the_standard_is_refused(
         )
     assert _count(store, "batches") == 0
     assert not [t for t in store.tables() if t.startswith("_stage_")]
+
+
+def test_ingest__links_to_missing_records_are_reported_not_dropped(
+    store: Store, standard: Standard, stops_mapping: Mapping, tmp_path: Path
+) -> None:
+    """stop_officers point at officers; this mapping writes no officers records."""
+    rows = [stop_row(i) for i in range(5)] + [stop_row(5, officer="")]
+    result = run(store, standard, write_csv(tmp_path / "o.csv", rows), stops_mapping)
+    assert result.rows_loaded == 6
+    assert result.warnings["unknown-reference"] == 5  # the row without an officer has no link
+    assert _count(store, "stop_officers") == 5
+    messages = store.query(
+        "SELECT DISTINCT message FROM batch_issues WHERE code = 'unknown-reference'"
+    ).rows
+    assert messages == [("stop_officers.agency_slug, officer_key points to no officers record",)]

@@ -169,6 +169,34 @@ class Loader:
             rejected += [(int(r), name, int(first)) for r, first in rows if r != first]
         return rejected
 
+    def unknown_references(self) -> list[tuple[int, str, str]]:
+        """Staged records whose foreign keys match nothing in the store or the batch.
+
+        Returns (source row, dataset, message); null keys are not references.
+        """
+        found: list[tuple[int, str, str]] = []
+        for name, schema in self.schemas.items():
+            for key in schema.foreign_keys:
+                if key.resource == name:
+                    continue
+                pairs = list(zip(key.fields, key.reference_fields, strict=True))
+                present = " AND ".join(f"s.{quote(c)} IS NOT NULL" for c, _ in pairs)
+                match = " AND ".join(f"r.{quote(ref)} = s.{quote(c)}" for c, ref in pairs)
+                sources = [quote(key.resource)]
+                if key.resource in self.schemas:
+                    sources.append(self._stage(key.resource))
+                missing = " AND ".join(
+                    f"NOT EXISTS (SELECT 1 FROM {table} AS r WHERE {match})"  # noqa: S608
+                    for table in sources
+                )
+                rows = self.tx.query(
+                    f"SELECT DISTINCT s._source_row FROM {self._stage(name)} AS s "  # noqa: S608
+                    f"WHERE {present} AND {missing} ORDER BY 1"
+                ).rows
+                message = f"{name}.{', '.join(key.fields)} points to no {key.resource} record"
+                found += [(int(r[0]), name, message) for r in rows]
+        return found
+
     def snapshot(self, rejected: list[tuple[int, str, int]]) -> dict[int, str]:
         """The staged records of rejected repeats, as JSON, to keep in quarantine."""
         found: dict[int, str] = {}

@@ -314,6 +314,10 @@ def _load_batch(
         errors["duplicate-key"] += len(duplicates)
         loader.drop_rows(sorted(dup_rows))
         quarantined |= dup_rows
+        orphans = loader.unknown_references()
+        _report_unknown_references(tx, loader, orphans)
+        if orphans:
+            warnings["unknown-reference"] += len(orphans)
         result.rows_junk = sum(result.junk.values())
         result.rows_quarantined = len(quarantined)
         result.rows_loaded = result.rows_read - result.rows_junk - result.rows_quarantined
@@ -329,6 +333,27 @@ def _load_batch(
         result.errors = {k: v for k, v in errors.items() if v}
         result.warnings = dict(warnings)
         record(tx)
+
+
+def _report_unknown_references(
+    tx: Transaction, loader: Loader, orphans: list[tuple[int, str, str]]
+) -> None:
+    if not orphans:
+        return
+    issues = pl.DataFrame(
+        {
+            "batch_id": [loader.batch_id] * len(orphans),
+            "source_row": [r for r, _, _ in orphans],
+            "dataset": [d for _, d, _ in orphans],
+            "field": [None] * len(orphans),
+            "code": ["unknown-reference"] * len(orphans),
+            "severity": ["warning"] * len(orphans),
+            "message": [m for _, _, m in orphans],
+            "quarantined": [False] * len(orphans),
+        },
+        schema_overrides={"field": pl.String},
+    )
+    tx.insert_arrow(loader.issues, issues.to_arrow())
 
 
 def _record_batch(

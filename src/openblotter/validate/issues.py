@@ -65,6 +65,12 @@ _CODES = [
         "before anything was stored (ARCHITECTURE.md decision 6).",
     ),
     IssueCode(
+        "unknown-reference",
+        Severity.WARNING,
+        "A record points to a record that is neither in the store nor in the batch (for example "
+        "an officer key with no officers record); it is kept, and the link is reported.",
+    ),
+    IssueCode(
         "ragged-row",
         Severity.ERROR,
         "The row has a different number of cells than the header.",
