@@ -1,0 +1,89 @@
+"""Coarsen ``generalize`` fields for publication (ARCHITECTURE.md decision 6; RELIABILITY.md 3.5).
+
+Each generalisation named by a field's ``generalization`` property is a vectorised Polars
+expression, so a release can coarsen millions of records without Python per row:
+
+- ``age_band``: the ``age_band`` code list's bands (under 15, 15-17, 18-24, 25-34, …, 65 and over),
+  the ones census population tables use, so published rates divide by matching denominators;
+- ``round_coordinates``: latitude/longitude rounded to 3 decimals by default (about 110 m);
+- ``block_address``: a street address becomes its hundred block ("1234 N MAIN ST" → "1200 block
+  of N MAIN ST"); intersections and addresses without a number are kept;
+- ``time_hour``: the hour only; ``date_month``: the first day of the month.
+
+``redact_text`` (narratives) needs the identifier scanner of the release work and is not here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from openblotter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "GENERALIZERS",
+    "age_band",
+    "block_address",
+    "date_month",
+    "generalize",
+    "round_coordinates",
+    "time_hour",
+]
+
+_BREAKS = [14, 17, 24, 34, 44, 54, 64]  # right-closed: 14 → "under 15", 15 → "15-17"
+_BANDS = ["under 15", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65 and over"]
+
+
+def age_band(age: pl.Expr) -> pl.Expr:
+    """The ``age_band`` code of an age in years (null stays null)."""
+    index = pl.sum_horizontal([(age > edge).cast(pl.Int32) for edge in _BREAKS])
+    band = index.replace_strict(list(range(len(_BANDS))), _BANDS, return_dtype=pl.String)
+    return pl.when(age.is_not_null()).then(band).otherwise(None)
+
+
+def round_coordinates(value: pl.Expr, decimals: int = 3) -> pl.Expr:
+    """A coordinate rounded to ``decimals`` places (3 ≈ 110 m of latitude)."""
+    return value.round(decimals)
+
+
+_HOUSE = r"^\s*(\d+)[A-Za-z]?(?:-\d+)?\s+(.+)$"
+
+
+def block_address(address: pl.Expr) -> pl.Expr:
+    """A house-numbered address as its hundred block; other locations unchanged."""
+    number = address.str.extract(_HOUSE, 1).cast(pl.Int64, strict=False)
+    street = address.str.extract(_HOUSE, 2)
+    block = pl.format("{} block of {}", (number // 100 * 100).cast(pl.String), street)
+    already = address.str.contains(r"^\s*\d+ block of ").fill_null(value=False)
+    return pl.when(number.is_not_null() & ~already).then(block).otherwise(address)
+
+
+def time_hour(value: pl.Expr) -> pl.Expr:
+    """A time of day truncated to the hour."""
+    return pl.time(hour=value.dt.hour())
+
+
+def date_month(value: pl.Expr) -> pl.Expr:
+    """A date replaced by the first day of its month."""
+    return value.dt.truncate("1mo")
+
+
+GENERALIZERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "age_band": age_band,
+    "round_coordinates": round_coordinates,
+    "block_address": block_address,
+    "time_hour": time_hour,
+    "date_month": date_month,
+}
+
+
+def generalize(name: str, column: str) -> pl.Expr:
+    """The expression that coarsens ``column`` by the generalisation called ``name``."""
+    try:
+        return GENERALIZERS[name](pl.col(column)).alias(column)
+    except KeyError:
+        raise ConfigError(f"no generalisation {name!r} (known: {sorted(GENERALIZERS)})") from None
