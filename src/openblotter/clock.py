@@ -34,9 +34,3 @@ class FixedClock:
     def now(self) -> datetime:
         """Return the fixed instant."""
         return self.at
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock forward."""
-        from datetime import timedelta
-
-        self.at = self.at + timedelta(seconds=seconds)

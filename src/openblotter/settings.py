@@ -52,17 +52,3 @@ class Settings(BaseSettings):
     def duckdb_path(self) -> Path:
         """The DuckDB file used when no database URL is configured."""
         return self.data_dir / "blotter.duckdb"
-
-    def store_label(self) -> str:
-        """Where the store lives, with any password removed (safe to print)."""
-        if self.database_url is None:
-            return f"duckdb:{self.duckdb_path}"
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(self.database_url.get_secret_value())
-        netloc = parts.hostname or ""
-        if parts.username:
-            netloc = f"{parts.username}@{netloc}"
-        if parts.port:
-            netloc = f"{netloc}:{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

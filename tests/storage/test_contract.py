@@ -170,18 +170,12 @@ def test_read_only_query__answers_selects(store: Store) -> None:
         "WITH gone AS (DELETE FROM stops RETURNING *) SELECT count(*) FROM gone",
     ],
 )
-def test_read_only_query__refuses_writes(store: Store, statement: str) -> None:
-    before = status(store, store_standard()).row_counts
+def test_read_only_query__refuses_writes(store: Store, standard: Standard, statement: str) -> None:
+    before = status(store, standard).row_counts
     with pytest.raises((PermissionDeniedError, StorageError)):
         store.read_only_query(statement, timeout_seconds=10)
     assert "evil" not in store.tables()
-    assert status(store, store_standard()).row_counts == before
-
-
-def store_standard() -> Standard:
-    from openblotter.schema import load_standard
-
-    return load_standard()
+    assert status(store, standard).row_counts == before
 
 
 def test_read_only_store__engine_refuses_writes(

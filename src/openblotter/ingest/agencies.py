@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from openblotter.errors import ConfigError, NotFoundError, SourceUnreadableError
 from openblotter.ingest.mapping import (
-    SOURCE_ROW,
     AgencyConfig,
     Mapping,
     load_agency,
     load_mapping,
 )
 from openblotter.ingest.readers import file_sha256, open_source
+from openblotter.schema.ddl import SOURCE_ROW
 
 if TYPE_CHECKING:
     from pathlib import Path

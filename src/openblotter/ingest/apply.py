@@ -21,7 +21,6 @@ from openblotter.ingest.gate import (
     VOLUNTEERED_FIELDS,
     refuse_prohibited_targets,
 )
-from openblotter.ingest.mapping import SOURCE_ROW
 from openblotter.ingest.readers import RAGGED, ROW
 from openblotter.ingest.recode import CompiledField, compile_field, normalise
 from openblotter.validate.checks import ISSUE_COLUMNS, check_records, issue_frame
@@ -93,12 +92,12 @@ class CompiledMapping:
                 and all((d, f) in exempt for d, f, cols in targets if column in cols)
             )
         }
-        missing = sorted(mapping.source_columns() - set(columns) - {SOURCE_ROW})
+        missing = sorted(mapping.source_columns() - set(columns) - {ROW})
         if missing:
             raise ConfigError(
                 f"mapping {mapping.name} reads columns the file does not have: {', '.join(missing)}"
             )
-        self.columns = sorted(mapping.source_columns() - {SOURCE_ROW})
+        self.columns = sorted(mapping.source_columns() - {ROW})
         # The value gate reads the columns whose values are attributes (coded, yes/no and list
         # fields): free text such as an address ("14 Gay St") is not a statement about a person.
         attribute = {
@@ -205,9 +204,10 @@ class CompiledMapping:
         """Remove cells (or list items) that state a prohibited attribute; one warning each."""
         if not self.scrubbed:
             return chunk, issue_frame([])
-        hits = chunk.select(pl.col(ROW), *[self._hit(c).alias(c) for c in self.scrubbed])
+        flags = {c: f"__hit_{c}" for c in self.scrubbed}
+        chunk = chunk.with_columns([self._hit(c).alias(flag) for c, flag in flags.items()])
         issues = [
-            hits.filter(pl.col(c))
+            chunk.filter(pl.col(flags[c]))
             .select(pl.col(ROW))
             .with_columns(
                 dataset=pl.lit(None, pl.String),
@@ -220,7 +220,6 @@ class CompiledMapping:
         ]
         cleaned = []
         for c in self.scrubbed:
-            hit = self._hit(c)
             separator = self.list_separators.get(c)
             if separator is None:
                 kept = pl.lit(None, pl.String)
@@ -229,8 +228,8 @@ class CompiledMapping:
                 kept = items.list.eval(pl.element().filter(~pl.element().str.contains(_GATE)))
                 kept = kept.list.join(separator)
                 kept = pl.when(kept == "").then(None).otherwise(kept)
-            cleaned.append(pl.when(hit).then(kept).otherwise(pl.col(c)).alias(c))
-        return chunk.with_columns(cleaned), pl.concat(issues)
+            cleaned.append(pl.when(pl.col(flags[c])).then(kept).otherwise(pl.col(c)).alias(c))
+        return chunk.with_columns(cleaned).drop(list(flags.values())), pl.concat(issues)
 
     def _records(self, chunk: pl.DataFrame, out: _Output) -> tuple[pl.DataFrame, pl.DataFrame]:
         frame = chunk

@@ -20,15 +20,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from openblotter.schema.ddl import quote
+from openblotter.schema.ddl import PROVENANCE_COLUMNS, quote
+from openblotter.schema.ddl import SOURCE_ROW as ROW
 
 if TYPE_CHECKING:
     from openblotter.schema.model import TableSchema
     from openblotter.storage.base import Transaction
 
 __all__ = ["SCRATCH_PREFIX", "DatasetOutcome", "Loader", "drop_stale_scratch"]
-
-ROW = "_source_row"
 
 
 @dataclass
@@ -110,7 +109,7 @@ class Loader:
         data = frame.select(
             *[pl.col(c) for c in columns],
             pl.lit(self.batch_id, dtype=pl.Int64).alias("_batch_id"),
-            pl.col(ROW).alias("_source_row"),
+            pl.col(ROW),
         )
         self.tx.insert_arrow(
             self._stage(dataset).strip('"'),
@@ -261,7 +260,7 @@ class Loader:
                     f"DELETE FROM {target} AS t USING {stage} AS s "  # noqa: S608
                     f"WHERE {match} AND t._record_hash <> s._record_hash"
                 )
-            names = [*schema.field_names, "_batch_id", "_source_row", "_record_hash"]
+            names = [*schema.field_names, *PROVENANCE_COLUMNS]
             columns = ", ".join(quote(c) for c in names)
             total = int(self.tx.query(f"SELECT count(*) FROM {stage}").scalar())  # noqa: S608
             if outcome.unchanged:

@@ -34,7 +34,6 @@ __all__ = [
 
 
 TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
-SOURCE_ROW = "_source_row"
 
 
 class _Strict(BaseModel):

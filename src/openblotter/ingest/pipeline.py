@@ -95,12 +95,8 @@ def _agency_record(agency: AgencyConfig, standard: Standard) -> pl.DataFrame:
         "website": agency.website,
     }
     present = {k: [v] for k, v in values.items() if schema.has_field(k)}
-    record = pl.DataFrame(
-        present,
-        schema_overrides={
-            k: pl.String for k in present if k not in {"centroid_lat", "centroid_lng"}
-        },
-    ).with_columns(pl.lit(0, dtype=pl.Int64).alias(ROW))
+    types = {k: pl.Float64 if schema.field(k).type == "number" else pl.String for k in present}
+    record = pl.DataFrame(present, schema=types).with_columns(pl.lit(0, dtype=pl.Int64).alias(ROW))
     record, issues = check_records(record, schema)
     errors = issues.filter(pl.col("severity") == "error")
     if errors.height:

@@ -27,6 +27,7 @@ import polars as pl
 
 from openblotter.errors import SourceUnreadableError
 from openblotter.ingest.archive import ArchiveLimits, extract_member
+from openblotter.schema.ddl import SOURCE_ROW as ROW
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,7 +45,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ROW = "_source_row"
 RAGGED = "_ragged"
 _SNIFF_BYTES = 64 * 1024
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from openblotter.errors import ConfigError
-from openblotter.ingest.mapping import SOURCE_ROW, TEMPLATE_FIELD, FieldSpec
+from openblotter.ingest.mapping import TEMPLATE_FIELD, FieldSpec
+from openblotter.schema.ddl import SOURCE_ROW
 
 if TYPE_CHECKING:
     from openblotter.schema.model import CodeList, Field

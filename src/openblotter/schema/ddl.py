@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROVENANCE_COLUMNS",
+    "SOURCE_ROW",
     "Dialect",
     "column_type",
     "create_table_sql",
@@ -50,9 +51,12 @@ _TYPES: dict[Dialect, dict[str, str]] = {
     },
 }
 
+#: the row's number in its source file (header lines included), on every record and issue
+SOURCE_ROW = "_source_row"
+
 PROVENANCE_COLUMNS: dict[str, dict[Dialect, str]] = {
     "_batch_id": {"duckdb": "BIGINT NOT NULL", "postgres": "BIGINT NOT NULL"},
-    "_source_row": {"duckdb": "BIGINT", "postgres": "BIGINT"},
+    SOURCE_ROW: {"duckdb": "BIGINT", "postgres": "BIGINT"},
     "_record_hash": {"duckdb": "VARCHAR", "postgres": "TEXT"},
 }
 

@@ -31,7 +31,7 @@ def to_json(standard: Standard) -> str:
         "resources": [standard.schema(name).descriptor for name in standard.datasets],
         "codelists": {
             name: [
-                {k: v for k, v in vars_of(code).items() if v not in (None, "")}
+                {k: v for k, v in _fields_of(code).items() if v not in (None, "")}
                 for code in codes.codes
             ]
             for name, codes in sorted(standard.codelists.items())
@@ -40,7 +40,7 @@ def to_json(standard: Standard) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def vars_of(obj: object) -> dict[str, Any]:
+def _fields_of(obj: object) -> dict[str, Any]:
     """Field values of a slotted dataclass, in declaration order."""
     return {name: getattr(obj, name) for name in getattr(obj, "__slots__", ())}
 

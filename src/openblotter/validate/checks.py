@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from openblotter.schema.ddl import SOURCE_ROW as ROW
 from openblotter.validate.issues import ISSUE_CODES
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ISSUE_COLUMNS", "check_records", "issue_frame"]
 
-ROW = "_source_row"
 ISSUE_COLUMNS = [ROW, "dataset", "field", "code", "severity", "message"]
 _SCHEMA = {
     ROW: pl.Int64,
