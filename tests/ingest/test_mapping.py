@@ -12,7 +12,9 @@ from openblotter.ingest.agencies import AgencyFolder, choose_mapping
 from openblotter.ingest.mapping import load_mapping
 from openblotter.ingest.scaffold import check_mapping, scaffold
 from openblotter.schema import Standard
-from tests.ingest.builders import STOPS_MAPPING, stop_row, write_csv, write_mapping
+from openblotter.storage import initialize
+from openblotter.storage.duckdb import DuckDBStore
+from tests.ingest.builders import STOPS_MAPPING, run, stop_row, write_csv, write_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,11 +140,22 @@ def test_scaffold__drafts_a_mapping_that_checks(standard: Standard, tmp_path: Pa
         "Hisp": "REVIEW"
     }
     assert draft["records"]["stop_officers"]["fields"]["stop_id"] == {"column": "stop_id"}
+    # the data officer's review: the date format, then the time format, then the unknown code
     fixed = (
-        text.replace("REVIEW (strftime format)", "'%Y-%m-%d'")
-        .replace("format: '%Y-%m-%d'\n      time:", "format: '%Y-%m-%d'\n      time:")
+        text.replace("REVIEW (strftime format)", "'%Y-%m-%d'", 1)
+        .replace("REVIEW (strftime format)", "'%H:%M:%S'", 1)
         .replace("Hisp: REVIEW", "Hisp: hispanic")
     )
     out = tmp_path / "draft.yaml"
     out.write_text(fixed)
-    check_mapping(load_mapping(out), standard)
+    draft_mapping = load_mapping(out)
+    check_mapping(draft_mapping, standard)
+    # and the reviewed draft loads the whole file
+    with DuckDBStore(":memory:") as store:
+        initialize(store, standard)
+        result = run(store, standard, path, draft_mapping)
+        assert (result.rows_loaded, result.errors) == (30, {})
+        races = dict(
+            store.query("SELECT subject_race, count(*) FROM stop_subjects GROUP BY 1").rows
+        )
+    assert races == {None: 1, "black": 9, "white": 10, "hispanic": 10}  # row 0 is "NA"

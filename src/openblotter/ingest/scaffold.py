@@ -123,10 +123,14 @@ def scaffold(
             spec["format"] = "REVIEW (strftime format)"
         records[schema.name][match.name] = spec
         used[match.name] = column
+    assumptions = []
     for schema in family[1:]:  # children repeat the parent's key
         for key in schema.primary_key:
             if key in used and key not in records[schema.name]:
                 records[schema.name][key] = {"column": used[key]}
+            elif key.endswith("_seq") and key not in records[schema.name]:
+                records[schema.name][key] = {"value": 1}
+                assumptions.append(f"{schema.name}.{key} = 1: one per source row (REVIEW)")
     draft = {
         "name": f"{dataset}_draft",
         "version": 1,
@@ -139,6 +143,7 @@ def scaffold(
         f"# Drafted by `blotter mapping scaffold` from {path.name}.",
         "# Unmatched columns (map them or leave them out):",
         *[f"#   {c}" for c in unmatched],
+        *[f"# Assumed: {a}" for a in assumptions],
         "",
     ]
     return "\n".join(header) + yaml.safe_dump(draft, sort_keys=False, allow_unicode=True)
