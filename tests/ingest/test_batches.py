@@ -105,6 +105,17 @@ def test_ingest__duplicate_key_in_one_file_keeps_the_first(
     assert issue.rows[0][0] == 12
     assert "source row 5" in issue.rows[0][1]
     assert store.query("SELECT count(*) FROM quarantine_rows WHERE source_row = 12").scalar() == 1
+    raw = json.loads(store.query("SELECT raw FROM quarantine_rows WHERE source_row = 12").scalar())
+    assert set(raw) == {"stops", "stop_subjects", "stop_officers"}  # every record the row gave
+    assert raw["stops"] == [
+        {
+            "agency_slug": "ca_test_pd",
+            "stop_id": "S3",
+            "date": "2020-03-01",
+            "time": "12:30:00",
+            "type": "pedestrian",
+        }
+    ]
 
 
 def test_ingest__reject_threshold_loads_nothing(

@@ -197,19 +197,29 @@ class Loader:
         return found
 
     def snapshot(self, rejected: list[tuple[int, str, int]]) -> dict[int, str]:
-        """The staged records of rejected repeats, as JSON, to keep in quarantine."""
-        found: dict[int, str] = {}
+        """The staged records of rejected repeats, as JSON per source row, for the quarantine."""
+        by_dataset: dict[str, list[int]] = {}
         for row, dataset, _ in rejected:
-            result = self.tx.query(
-                f"SELECT * FROM {self._stage(dataset)} WHERE _source_row = ?",  # noqa: S608
-                [row],
-            )
-            records = [
-                {k: v for k, v in r.items() if not k.startswith("_") and v is not None}
-                for r in result.as_dicts()
-            ]
-            found[row] = json.dumps({dataset: records}, default=str, ensure_ascii=False)
-        return found
+            by_dataset.setdefault(dataset, []).append(row)
+        records: dict[int, dict[str, list[dict[str, object]]]] = {}
+        for dataset, rows in by_dataset.items():
+            for start in range(0, len(rows), 10_000):
+                part = rows[start : start + 10_000]
+                marks = ", ".join("?" for _ in part)
+                result = self.tx.query(
+                    f"SELECT * FROM {self._stage(dataset)} WHERE _source_row IN ({marks})",  # noqa: S608
+                    part,
+                )
+                for record in result.as_dicts():
+                    values = {
+                        k: v for k, v in record.items() if not k.startswith("_") and v is not None
+                    }
+                    row_records = records.setdefault(int(record[ROW]), {})
+                    row_records.setdefault(dataset, []).append(values)
+        return {
+            row: json.dumps(found, default=str, ensure_ascii=False)
+            for row, found in records.items()
+        }
 
     def drop_rows(self, rows: list[int]) -> None:
         """Remove every record of these source rows from every staging table."""
