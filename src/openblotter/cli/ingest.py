@@ -15,6 +15,7 @@ from openblotter.errors import NotFoundError
 from openblotter.ingest.agencies import AgencyFolder, choose_mapping
 from openblotter.ingest.mapping import load_mapping
 from openblotter.ingest.pipeline import IngestResult, ingest_file
+from openblotter.ingest.readers import file_sha256
 
 __all__ = ["batches", "ingest", "print_result", "quarantine"]
 
@@ -111,6 +112,7 @@ def ingest(
     store = app.store()
     results = []
     for path in files:
+        sha256 = file_sha256(path)  # read the file once for its checksum
         if mapping_path is not None:
             mapping = load_mapping(mapping_path)
         else:
@@ -118,7 +120,7 @@ def ingest(
             if not candidates:
                 where = folder.path / "mappings"
                 raise NotFoundError(f"agency {agency_slug} has no mapping for {dataset} in {where}")
-            mapping = choose_mapping(candidates, path)
+            mapping = choose_mapping(candidates, path, sha256=sha256)
         progress = _Progress(path.name) if sys.stderr.isatty() else None
 
         result = ingest_file(
@@ -132,6 +134,7 @@ def ingest(
             force=force,
             reject_above=reject_above,
             progress=progress,
+            sha256=sha256,
         )
         if progress is not None:
             progress.done()

@@ -73,11 +73,11 @@ def _columns(path: Path, mapping: Mapping) -> set[str]:
         return set()
 
 
-def choose_mapping(candidates: list[Mapping], path: Path) -> Mapping:
+def choose_mapping(candidates: list[Mapping], path: Path, *, sha256: str | None = None) -> Mapping:
     """The mapping that fits the file at ``path``: by SHA-256, else by its columns."""
     if not candidates:
         raise NotFoundError("no mapping for this dataset; write one (`blotter mapping scaffold`)")
-    sha256 = file_sha256(path)
+    sha256 = sha256 or file_sha256(path)
     for mapping in candidates:
         if any(t.sha256 == sha256 for t in mapping.tested_against):
             return mapping

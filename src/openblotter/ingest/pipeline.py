@@ -199,8 +199,9 @@ def _ingest(
     chunk_rows: int = 250_000,
     progress: Progress | None = None,
     exact: bool = False,
+    sha256: str | None = None,
 ) -> IngestResult:
-    sha = file_sha256(path)
+    sha = sha256 or file_sha256(path)
     result = IngestResult(file=path.name, sha256=sha, status="committed")
     previous = _previous_batch(store, agency_slug, mapping, sha)
     if previous is not None and not force:
