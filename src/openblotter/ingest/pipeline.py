@@ -31,6 +31,7 @@ from openblotter.ingest.readers import (
     open_source,
 )
 from openblotter.validate.checks import check_records
+from openblotter.validate.issues import ISSUE_CODES
 
 if TYPE_CHECKING:
     from openblotter.clock import Clock
@@ -138,30 +139,21 @@ def _write_issues(tx: Transaction, loader: Loader, mapped: MappedChunk) -> None:
 def _quarantine_duplicates(
     tx: Transaction, loader: Loader, duplicates: list[tuple[int, str, int]], raw: dict[int, str]
 ) -> set[int]:
-    batch_id = loader.batch_id
     rows = {row for row, _, _ in duplicates}
     if not duplicates:
         return rows
-    issues = pl.DataFrame(
-        {
-            "batch_id": [batch_id] * len(duplicates),
-            "source_row": [r for r, _, _ in duplicates],
-            "dataset": [d for _, d, _ in duplicates],
-            "field": [None] * len(duplicates),
-            "code": ["duplicate-key"] * len(duplicates),
-            "severity": ["error"] * len(duplicates),
-            "message": [
-                f"same record key as source row {first} with other values"
-                for _, _, first in duplicates
-            ],
-            "quarantined": [True] * len(duplicates),
-        },
-        schema_overrides={"field": pl.String},
+    _insert_issues(
+        tx,
+        loader,
+        "duplicate-key",
+        [
+            (r, d, f"same record key as source row {first} with other values")
+            for r, d, first in duplicates
+        ],
     )
-    tx.insert_arrow(loader.issues, issues.to_arrow())
     raws = pl.DataFrame(
         {
-            "batch_id": [batch_id] * len(rows),
+            "batch_id": [loader.batch_id] * len(rows),
             "source_row": sorted(rows),
             "raw": [raw.get(r, "{}") for r in sorted(rows)],
         }
@@ -312,7 +304,7 @@ def _load_batch(
         loader.drop_rows(sorted(dup_rows))
         quarantined |= dup_rows
         orphans = loader.unknown_references()
-        _report_unknown_references(tx, loader, orphans)
+        _insert_issues(tx, loader, "unknown-reference", orphans)
         if orphans:
             warnings["unknown-reference"] += len(orphans)
         result.rows_junk = sum(result.junk.values())
@@ -332,21 +324,23 @@ def _load_batch(
         record(tx)
 
 
-def _report_unknown_references(
-    tx: Transaction, loader: Loader, orphans: list[tuple[int, str, str]]
+def _insert_issues(
+    tx: Transaction, loader: Loader, code: str, found: list[tuple[int, str, str]]
 ) -> None:
-    if not orphans:
+    """Record issues of one code found by the final step: (source row, dataset, message)."""
+    if not found:
         return
+    error = ISSUE_CODES[code].severity.value == "error"
     issues = pl.DataFrame(
         {
-            "batch_id": [loader.batch_id] * len(orphans),
-            "source_row": [r for r, _, _ in orphans],
-            "dataset": [d for _, d, _ in orphans],
-            "field": [None] * len(orphans),
-            "code": ["unknown-reference"] * len(orphans),
-            "severity": ["warning"] * len(orphans),
-            "message": [m for _, _, m in orphans],
-            "quarantined": [False] * len(orphans),
+            "batch_id": [loader.batch_id] * len(found),
+            "source_row": [r for r, _, _ in found],
+            "dataset": [d for _, d, _ in found],
+            "field": [None] * len(found),
+            "code": [code] * len(found),
+            "severity": [ISSUE_CODES[code].severity.value] * len(found),
+            "message": [m for _, _, m in found],
+            "quarantined": [error] * len(found),
         },
         schema_overrides={"field": pl.String},
     )
