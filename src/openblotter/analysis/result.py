@@ -1,7 +1,7 @@
 """Results that carry their evidence (issue 5, item 6).
 
 Every analysis returns a :class:`Result`: the method that produced it, the filters applied, where
-its inputs came from, its caveats, and one :class:`Estimate` per group (or location × group) with
+its inputs came from, its caveats, and one :class:`Estimate` per group (or location and group) with
 its interval and the number of records behind it. Results serialise to plain JSON-able dicts and
 to flat rows for CSV and tables, so the CLI, the report and the portal share one representation.
 """

@@ -10,13 +10,17 @@ expression, so a release can coarsen millions of records without Python per row:
   of N MAIN ST"); intersections and addresses without a number are kept;
 - ``time_hour``: the hour only; ``date_month``: the first day of the month.
 
-``redact_text`` (narratives) needs the identifier scanner of the release work and is not here.
+- ``hexagon_centroids``: a point moved to the centre of its hexagon in a grid (the alternative
+  to rounding that ``coordinates: hexagon`` chooses).
+
+``redact_text`` (narratives) is ``openblotter.privacy.redact``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from openblotter.errors import ConfigError
@@ -30,6 +34,7 @@ __all__ = [
     "block_address",
     "date_month",
     "generalize",
+    "hexagon_centroids",
     "round_coordinates",
     "time_hour",
 ]
@@ -87,3 +92,37 @@ def generalize(name: str, column: str) -> pl.Expr:
         return GENERALIZERS[name](pl.col(column)).alias(column)
     except KeyError:
         raise ConfigError(f"no generalisation {name!r} (known: {sorted(GENERALIZERS)})") from None
+
+
+_EARTH_RADIUS = 6_378_137.0  # metres (Web Mercator sphere)
+
+
+def hexagon_centroids(lat: pl.Series, lng: pl.Series, size_m: float) -> tuple[pl.Series, pl.Series]:
+    """Each point moved to the centre of its cell in a grid of pointy-top hexagons.
+
+    ``size_m`` is the distance from a hexagon's centre to a corner, in metres on the ground at
+    the point's latitude. The grid lives in Web Mercator, scaled by the cosine of each point's
+    latitude rounded to the degree, so cells are close to ``size_m`` anywhere a city lies.
+    """
+    la = lat.to_numpy().astype(np.float64)
+    lo = lng.to_numpy().astype(np.float64)
+    x = _EARTH_RADIUS * np.radians(lo)
+    y = _EARTH_RADIUS * np.log(np.tan(np.pi / 4 + np.radians(la) / 2))
+    size = size_m / np.cos(np.radians(np.round(la)))
+    q = (np.sqrt(3) / 3 * x - y / 3) / size
+    r = (2 / 3 * y) / size
+    s = -q - r
+    rq, rr, rs = np.round(q), np.round(r), np.round(s)
+    dq, dr, ds = np.abs(rq - q), np.abs(rr - r), np.abs(rs - s)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    rq = np.where(fix_q, -rr - rs, rq)
+    rr = np.where(fix_r, -rq - rs, rr)
+    cx = size * np.sqrt(3) * (rq + rr / 2)
+    cy = size * 1.5 * rr
+    out_lat = np.degrees(2 * np.arctan(np.exp(cy / _EARTH_RADIUS)) - np.pi / 2)
+    out_lng = np.degrees(cx / _EARTH_RADIUS)
+    return (
+        pl.Series(lat.name, np.round(out_lat, 6)).fill_nan(None),
+        pl.Series(lng.name, np.round(out_lng, 6)).fill_nan(None),
+    )

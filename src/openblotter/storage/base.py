@@ -21,6 +21,7 @@ from openblotter.errors import PermissionDeniedError
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    import polars as pl
     import pyarrow as pa
 
     from openblotter.schema.ddl import Dialect
@@ -54,6 +55,12 @@ class Transaction(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
         """Run one statement and return its rows."""
+
+    @abc.abstractmethod
+    def frame(
+        self, sql: str, params: Sequence[Any] = (), *, schema: dict[str, pl.DataType] | None = None
+    ) -> pl.DataFrame:
+        """Run one query and return its rows as a Polars frame, cast to ``schema`` if given."""
 
     @abc.abstractmethod
     def insert_arrow(
@@ -139,6 +146,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
         """Run a read query outside an explicit transaction."""
+
+    @abc.abstractmethod
+    @contextmanager
+    def snapshot(self) -> Iterator[Transaction]:
+        """A read transaction in which every query sees the same committed state.
+
+        Releases read several datasets; a batch committed halfway through must not make them
+        disagree. It is for reading: PostgreSQL opens it READ ONLY.
+        """
 
     @abc.abstractmethod
     def read_only_query(self, sql: str, *, timeout_seconds: float) -> QueryResult:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
+import polars as pl
 
 from openblotter.errors import PermissionDeniedError, StorageError
 from openblotter.schema.ddl import quote
@@ -46,6 +47,16 @@ class _DuckDBTransaction(Transaction):
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
         self.execute(sql, params)
         return _result(self._cursor)
+
+    def frame(
+        self, sql: str, params: Sequence[Any] = (), *, schema: dict[str, pl.DataType] | None = None
+    ) -> pl.DataFrame:
+        try:
+            relation = self._cursor.sql(sql, params=list(params) or None)
+        except duckdb.Error as exc:
+            raise StorageError(f"statement failed, the transaction will roll back: {exc}") from exc
+        frame = pl.DataFrame(relation.to_arrow_table())
+        return frame.cast(schema) if schema else frame  # type: ignore[arg-type]
 
     def insert_arrow(
         self, table: str, data: pa.Table, *, computed: dict[str, str] | None = None
@@ -118,6 +129,15 @@ class DuckDBStore(Store):
             cursor.execute("COMMIT")
         except duckdb.Error as exc:
             raise StorageError(f"commit failed, nothing was written: {exc}") from exc
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Transaction]:
+        cursor = self._cursor()
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            yield _DuckDBTransaction(cursor)
+        finally:
+            cursor.execute("ROLLBACK")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
         cursor = self._cursor()

@@ -70,4 +70,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             " PRIMARY KEY (batch_id, source_row))",
         ),
     ),
+    Migration(
+        id=3,
+        name="the register of public releases",
+        **_same(
+            "CREATE TABLE IF NOT EXISTS releases ("
+            " release_id VARCHAR PRIMARY KEY, agency_slug VARCHAR NOT NULL,"
+            " version INTEGER NOT NULL, kind VARCHAR NOT NULL, reason VARCHAR NOT NULL,"
+            " supersedes VARCHAR, content_sha256 VARCHAR NOT NULL, path VARCHAR NOT NULL,"
+            " created_at TIMESTAMPTZ NOT NULL, status VARCHAR NOT NULL, summary VARCHAR NOT NULL,"
+            " UNIQUE (agency_slug, version))",
+        ),
+    ),
 )

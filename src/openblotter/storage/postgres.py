@@ -92,6 +92,16 @@ class _PostgresTransaction(Transaction):
         except psycopg.Error as exc:
             raise StorageError(f"statement failed, the transaction will roll back: {exc}") from exc
 
+    def frame(
+        self, sql: str, params: Sequence[Any] = (), *, schema: dict[str, pl.DataType] | None = None
+    ) -> pl.DataFrame:
+        cursor = self._run(sql, params)
+        columns = [d.name for d in cursor.description or []]
+        rows = cursor.fetchall()
+        if schema:
+            return pl.DataFrame(rows, schema=[(c, schema[c]) for c in columns], orient="row")
+        return pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+
     def insert_arrow(
         self, table: str, data: pa.Table, *, computed: dict[str, str] | None = None
     ) -> int:
@@ -159,6 +169,16 @@ class PostgresStore(Store):
                 yield _PostgresTransaction(conn)
         except self._psycopg.Error as exc:
             raise StorageError(f"transaction rolled back: {exc}") from exc
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Transaction]:
+        conn = self._conn()
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield _PostgresTransaction(conn)
+        except self._psycopg.Error as exc:
+            raise StorageError(f"snapshot read failed: {exc}") from exc
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
         try:
