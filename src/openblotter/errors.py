@@ -15,6 +15,7 @@ Subclasses are grouped by what the caller can do about them::
     ├── NotFoundError                 exit 5   a dataset, batch, agency or release does not exist
     ├── PermissionDeniedError         exit 6   not allowed (e.g. a write through `blotter sql`)
     ├── IntegrityError                exit 7   a checksum or hash chain does not match
+    │   └── LeakDetectedError         exit 7   a release would publish an identifier of a person
     ├── StorageError                  exit 8   the store cannot be reached or refused an operation
     │   └── StoreVersionError         exit 9   the store was made by another version of the standard
     └── MissingExtraError             exit 10  an optional dependency is not installed
@@ -29,6 +30,7 @@ __all__ = [
     "BlotterError",
     "ConfigError",
     "IntegrityError",
+    "LeakDetectedError",
     "MissingExtraError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -93,6 +95,12 @@ class IntegrityError(BlotterError):
 
     exit_code = 7
     code = "integrity-error"
+
+
+class LeakDetectedError(IntegrityError):
+    """The leak scan found an identifier of a person in a release's files; nothing was published."""
+
+    code = "leak-detected"
 
 
 class StorageError(BlotterError):

@@ -54,7 +54,7 @@ def cli(ctx: click.Context, data_dir: Path | None, debug: bool, log_level: str |
 
 
 def _register() -> None:
-    from openblotter.cli import db, demo, generate, ingest, mapping, sql, standard
+    from openblotter.cli import db, demo, generate, ingest, mapping, release, sql, standard
 
     for command in (
         standard.standard,
@@ -65,6 +65,8 @@ def _register() -> None:
         ingest.quarantine,
         mapping.mapping,
         generate.generate,
+        release.release,
+        release.completeness,
         demo.demo,
     ):
         cli.add_command(command)
