@@ -13,10 +13,11 @@ dimension: those sums are what an attacker subtracts (CDC WONDER was read back t
 3. **Audit**: a suppressed cell is recoverable when the sums fix it whatever the other
    suppressed cells are (a zero row in the null space of the sums over the suppressed cells),
    or when the knowledge that a suppressed cell is at least 1 (zeros are published, so a reader
-   knows it) leaves only one whole number for it — checked with two linear programmes per cell,
-   only where some solution does not have every suppressed cell above 1 (otherwise the bounds
-   pin nothing the sums leave free). For each recoverable cell another cell of one of its sums
-   is suppressed, and steps 2–3 run again.
+   knows it) forces some cells to exactly 1 (found with a few linear programmes), which may in
+   turn fix others. For each recoverable cell another cell near it is suppressed, and steps 2–3
+   run again. The audit works on the linear relaxation: it does not look for a cell whose
+   possible values, though not one number, hold only one whole number (the property test
+   attacks for exactly that, and has not found one).
 
 The audit is the attack of the property test (``tests/privacy/test_suppress.py``), written there
 independently from the published table alone. Protection holds within one release's tables;
@@ -131,38 +132,39 @@ def _determined(a_eq: np.ndarray) -> np.ndarray:
     return fixed
 
 
-def _bounds_bind(a_eq: np.ndarray, b_eq: np.ndarray) -> bool:
-    """Whether "every hidden cell is at least 1" could pin a cell the equations leave free.
+def _at_bound(a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
+    """Which unknowns equal 1 in every solution with all unknowns at least 1.
 
-    If some solution has every hidden cell above 1, the bounds cut no dimension off the
-    solution set, and a cell is pinned only if the equations alone fix it.
+    Repeatedly maximise the total slack of the unknowns not yet seen above 1 (each slack capped
+    at 1); an unknown with a positive slack can exceed 1. When no new one can, the rest are held
+    at 1 by the sums (a reader knows they are 1).
     """
     n = a_eq.shape[1]
-    objective = np.zeros(n + 1)
-    objective[-1] = -1.0  # maximise the slack t: x >= 1 + t
-    a = np.hstack([a_eq, np.zeros((a_eq.shape[0], 1))])
-    a_ub = np.hstack([-np.eye(n), np.ones((n, 1))])
-    result = linprog(
-        objective,
-        A_eq=a,
-        b_eq=b_eq,
-        A_ub=a_ub,
-        b_ub=-np.ones(n),
-        bounds=[(None, None)] * n + [(None, 1.0)],
-        method="highs",
-    )
-    return bool(result.status != 0 or -result.fun < 1e-6)
-
-
-def _pinned(a_eq: np.ndarray, b_eq: np.ndarray, cell: int) -> bool:
-    """Whether only one whole number fits ``cell`` (two linear programmes)."""
-    objective = np.zeros(a_eq.shape[1])
-    objective[cell] = 1.0
-    bounds = [(1, None)] * a_eq.shape[1]
-    low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    hi = math.inf if high.status == 3 else -high.fun
-    return bool(math.floor(hi + 1e-6) - math.ceil(low.fun - 1e-6) < 1)
+    free = np.zeros(n, dtype=bool)
+    while not free.all():
+        candidates = np.flatnonzero(~free)
+        m = len(candidates)
+        objective = np.concatenate([np.zeros(n), -np.ones(m)])
+        a = np.hstack([a_eq, np.zeros((a_eq.shape[0], m))])
+        a_ub = np.zeros((m, n + m))
+        a_ub[np.arange(m), candidates] = -1.0
+        a_ub[np.arange(m), n + np.arange(m)] = 1.0
+        result = linprog(
+            objective,
+            A_eq=a,
+            b_eq=b_eq,
+            A_ub=a_ub,
+            b_ub=-np.ones(m),
+            bounds=[(1, None)] * n + [(0, 1)] * m,
+            method="highs",
+        )
+        if result.status != 0:  # cannot happen for the true counts; be safe: all pinned
+            return ~free
+        newly = candidates[result.x[n:] > 1e-7]
+        if newly.size == 0:
+            break
+        free[newly] = True
+    return ~free
 
 
 def _exposed(hidden: set[int], eqs: list[tuple[int, list[int]]], counts: np.ndarray) -> list[int]:
@@ -171,10 +173,11 @@ def _exposed(hidden: set[int], eqs: list[tuple[int, list[int]]], counts: np.ndar
     for component in _components(hidden, eqs):
         a_eq, b_eq = _system(component, eqs, counts, hidden)
         fixed = _determined(a_eq)
-        if fixed.any():
-            exposed += [c for c, f in zip(component, fixed, strict=True) if f]
-        elif _bounds_bind(a_eq, b_eq):
-            exposed += [c for n, c in enumerate(component) if _pinned(a_eq, b_eq, n)]
+        if not fixed.any():
+            ones = _at_bound(a_eq, b_eq)
+            if ones.any():
+                fixed = _determined(np.vstack([a_eq, np.eye(len(component))[ones]]))
+        exposed += [c for c, f in zip(component, fixed, strict=True) if f]
     return exposed
 
 
@@ -195,6 +198,29 @@ def _components(hidden: set[int], eqs: list[tuple[int, list[int]]]) -> list[list
     for c in sorted(hidden):
         groups[find(c)].append(c)
     return list(groups.values())
+
+
+def _widen(
+    cell: int,
+    hidden: set[int],
+    eqs: list[tuple[int, list[int]]],
+    by_cell: dict[int, list[int]],
+    counts: np.ndarray,
+) -> bool:
+    """Hide one more cell near ``cell``: in one of its sums, else in a sum of a hidden neighbour.
+
+    Returns False only when every cell is already hidden.
+    """
+    seen, frontier = {cell}, [cell]
+    while frontier:
+        members = {m for c in frontier for n in by_cell[c] for m in (eqs[n][0], *eqs[n][1])}
+        candidates = [m for m in members if m not in hidden]
+        if candidates:
+            hidden.add(min(candidates, key=lambda c: (counts[c], c)))
+            return True
+        frontier = [m for m in members if m not in seen]
+        seen |= set(frontier)
+    return False
 
 
 def suppress(cells: pl.DataFrame, dims: Sequence[str], k: int) -> Suppression:
@@ -231,15 +257,8 @@ def suppress(cells: pl.DataFrame, dims: Sequence[str], k: int) -> Suppression:
         close()
         rounds += 1
         exposed = _exposed(hidden, eqs, counts)
-        added = False
-        for cell in exposed:
-            candidates = {
-                m for n in by_cell[cell] for m in (eqs[n][0], *eqs[n][1]) if m not in hidden
-            }
-            if candidates:
-                hidden.add(min(candidates, key=lambda c: (counts[c], c)))
-                added = True
-        if not added:  # nothing exposed, or every neighbour is already hidden
+        widened = [_widen(cell, hidden, eqs, by_cell, counts) for cell in exposed]
+        if not any(widened):  # nothing exposed, or nothing left to hide around it
             break
     mask = pl.Series(SUPPRESSED, [i in hidden for i in range(len(values))], dtype=pl.Boolean)
     table = cells.with_columns(mask).with_columns(

@@ -2,8 +2,8 @@
 
 For each dataset the counted unit is a person where the dataset records people (a stopped
 person, a force subject, an arrested person, a complainant) and otherwise the record (a call, a
-hate incident by offender race). The tables are every table over one or two of the dimensions the
-dataset has, plus the total, in one long table (``"all"`` where a cell does not break down by a
+hate incident by offender race). The tables are the total, each dimension the dataset has, and
+race by each other dimension, in one long table (``"all"`` where a cell does not break down by a
 dimension), suppressed by ``privacy.suppress``.
 """
 
@@ -20,7 +20,14 @@ from openblotter.privacy.suppress import Suppression, cube, grouping_sets, suppr
 if TYPE_CHECKING:
     from openblotter.schema.registry import Standard
 
-__all__ = ["GEOGRAPHY_FIELDS", "SPECS", "AggregateSpec", "aggregate", "choose_geography"]
+__all__ = [
+    "GEOGRAPHY_FIELDS",
+    "SPECS",
+    "AggregateSpec",
+    "aggregate",
+    "choose_geography",
+    "tables_of",
+]
 
 #: candidate geography fields, coarse to fine; the first most records carry is used
 GEOGRAPHY_FIELDS = (
@@ -63,6 +70,19 @@ SPECS: dict[str, AggregateSpec] = {
     "hate_incidents": AggregateSpec("incidents (by offender race)", None, "offender_race"),
     "calls_for_service": AggregateSpec("calls"),
 }
+
+
+def tables_of(dims: list[str]) -> list[tuple[str, ...]]:
+    """The published tables: the total, each dimension, and race by each other dimension.
+
+    Race by everything is what the toolkit asks about; crossing every pair (geography by month
+    has thousands of cells in a big city, most of them small) would link the tables into one
+    web that suppression must hide almost entirely.
+    """
+    sets = grouping_sets(dims, depth=1)
+    if "race" in dims:
+        sets += [("race", d) for d in dims if d != "race"]
+    return sets
 
 
 def choose_geography(frame: pl.DataFrame, preferred: str | None) -> str | None:
@@ -113,5 +133,5 @@ def aggregate(
     if not dims:
         table = pl.DataFrame({"total": ["all"] * base.height})
         dims = ["total"]
-    cells = cube(table, dims, grouping_sets(dims))
+    cells = cube(table, dims, tables_of(dims))
     return suppress(cells, dims, k), spec.unit

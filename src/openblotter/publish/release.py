@@ -149,6 +149,9 @@ def read_agency_frames(
 ) -> dict[str, pl.DataFrame]:
     """Every dataset's stored records of one agency (restricted fields included), key-ordered.
 
+    An agency's records are its own and those its batches loaded: a collector (the FBI's hate
+    crime file, a state's stop data) releases the records of every agency it delivered.
+
     Records dated after ``cutoff`` (the release lag) are left out, and so are the child records
     of a left-out root (the subjects of a held-back stop).
     """
@@ -158,8 +161,9 @@ def read_agency_frames(
         columns = ", ".join(quote(f.name) for f in schema.fields)
         order = ", ".join(quote(k) for k in schema.primary_key)
         frame = tx.frame(
-            f"SELECT {columns} FROM {quote(dataset)} WHERE agency_slug = ? ORDER BY {order}",
-            [agency_slug],
+            f"SELECT {columns} FROM {quote(dataset)} WHERE agency_slug = ? OR _batch_id IN "
+            f"(SELECT batch_id FROM batches WHERE agency_slug = ?) ORDER BY {order}",
+            [agency_slug, agency_slug],
             schema=frame_schema(schema),
         )
         if frame.is_empty():
