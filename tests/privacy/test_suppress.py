@@ -34,10 +34,11 @@ def attack(table: pl.DataFrame, dims: list[str]) -> dict[tuple[str, ...], tuple[
             if value != ALL:
                 continue
             children = [
-                c for c in cells
+                c
+                for c in cells
                 if c[j] != ALL and all(c[i] == parent[i] for i in range(len(dims)) if i != j)
             ]
-            if not any(c[:j] + (ALL,) + c[j + 1 :] == parent for c in children):
+            if not any((*c[:j], ALL, *c[j + 1 :]) == parent for c in children):
                 continue
             # only sums whose finer table is published: some child exists or the parent is 0
             row = np.zeros(len(unknown))
@@ -81,7 +82,13 @@ def records(draw: st.DrawFn) -> tuple[pl.DataFrame, list[str], int]:
         weights = rng.dirichlet(np.full(levels[d], 0.6))
         data[d] = rng.choice([f"{d}{i}" for i in range(levels[d])], size=n, p=weights)
     k = draw(st.integers(3, 11))
-    return pl.DataFrame({d: data[d].astype(str).tolist() for d in dims}, schema=dict.fromkeys(dims, pl.String)), dims, k
+    return (
+        pl.DataFrame(
+            {d: data[d].astype(str).tolist() for d in dims}, schema=dict.fromkeys(dims, pl.String)
+        ),
+        dims,
+        k,
+    )
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -105,8 +112,10 @@ def test_suppress__no_small_cell_published_and_none_recoverable(
 
 def test_suppress__one_small_cell_in_a_two_by_two_table_hides_a_rectangle() -> None:
     frame = pl.DataFrame(
-        {"race": ["x"] * 3 + ["x"] * 20 + ["y"] * 30 + ["y"] * 40,
-         "sex": ["f"] * 3 + ["m"] * 20 + ["f"] * 30 + ["m"] * 40}
+        {
+            "race": ["x"] * 3 + ["x"] * 20 + ["y"] * 30 + ["y"] * 40,
+            "sex": ["f"] * 3 + ["m"] * 20 + ["f"] * 30 + ["m"] * 40,
+        }
     )
     cells = cube(frame, ["race", "sex"], grouping_sets(["race", "sex"]))
     result = suppress(cells, ["race", "sex"], 11)
@@ -118,8 +127,12 @@ def test_suppress__one_small_cell_in_a_two_by_two_table_hides_a_rectangle() -> N
 
 
 def test_suppress__margins_stay_published_when_the_interior_can_hide() -> None:
-    frame = pl.DataFrame({"g": ["a"] * 5 + ["a"] * 50 + ["b"] * 60 + ["b"] * 70,
-                          "m": ["1"] * 5 + ["2"] * 50 + ["1"] * 60 + ["2"] * 70})
+    frame = pl.DataFrame(
+        {
+            "g": ["a"] * 5 + ["a"] * 50 + ["b"] * 60 + ["b"] * 70,
+            "m": ["1"] * 5 + ["2"] * 50 + ["1"] * 60 + ["2"] * 70,
+        }
+    )
     cells = cube(frame, ["g", "m"], grouping_sets(["g", "m"]))
     table = suppress(cells, ["g", "m"], 11).table
     total = table.filter((pl.col("g") == ALL) & (pl.col("m") == ALL))

@@ -131,7 +131,8 @@ def verify(app: AppContext, release_id: str) -> None:
         for problem in result.problems:
             click.echo(f"  {problem}", err=True)
         raise IntegrityError(
-            f"release {result.release.short_id} failed verification ({len(result.problems)} problems)"
+            f"release {result.release.short_id} failed verification "
+            f"({len(result.problems)} problems)"
         )
     click.echo(
         f"release {result.release.short_id}: {result.files} files verified, data package valid"

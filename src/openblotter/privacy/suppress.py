@@ -6,7 +6,7 @@ in one long table where a dimension a cell does not break down by holds ``"all"`
 table over dimensions G equals the sum of its children in the table over G plus one more
 dimension: those sums are what an attacker subtracts (CDC WONDER was read back this way).
 
-1. **Primary suppression**: every cell with a count from 1 to k − 1 (k = 11 by default; zero
+1. **Primary suppression**: every cell with a count from 1 to k - 1 (k = 11 by default; zero
    cells are published, as the CMS rule allows — a missing cell is a zero).
 2. **Complementary suppression**: while some sum has exactly one suppressed member, the smallest
    other member is suppressed too (siblings before the parent).
@@ -14,7 +14,7 @@ dimension: those sums are what an attacker subtracts (CDC WONDER was read back t
    suppressed cells are (a zero row in the null space of the sums over the suppressed cells),
    or when the knowledge that a suppressed cell is at least 1 (zeros are published, so a reader
    knows it) forces some cells to exactly 1 (found with a few linear programmes), which may in
-   turn fix others. For each recoverable cell another cell near it is suppressed, and steps 2–3
+   turn fix others. For each recoverable cell another cell near it is suppressed, and steps 2 and 3
    run again. The audit works on the linear relaxation: it does not look for a cell whose
    possible values, though not one number, hold only one whole number (the property test
    attacks for exactly that, and has not found one).
@@ -28,7 +28,6 @@ ones the suppression protects).
 from __future__ import annotations
 
 import itertools
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -83,7 +82,7 @@ class Suppression:
     audit_rounds: int
 
 
-def _equations(values: list[tuple[str, ...]], dims: Sequence[str]) -> list[tuple[int, list[int]]]:
+def _equations(values: list[tuple[str, ...]]) -> list[tuple[int, list[int]]]:
     index = {v: i for i, v in enumerate(values)}
     sums: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, v in enumerate(values):
@@ -229,7 +228,7 @@ def suppress(cells: pl.DataFrame, dims: Sequence[str], k: int) -> Suppression:
         raise ConfigError(f"suppression threshold must be at least 2, not {k}")
     values = [tuple(row) for row in cells.select(dims).iter_rows()]
     counts = cells.get_column(COUNT).to_numpy().astype(np.float64)
-    eqs = _equations(values, dims)
+    eqs = _equations(values)
     by_cell: dict[int, list[int]] = defaultdict(list)
     for n, (parent, children) in enumerate(eqs):
         for m in (parent, *children):

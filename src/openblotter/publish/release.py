@@ -116,9 +116,8 @@ def _record(row: tuple[Any, ...]) -> ReleaseRecord:
 def list_releases(store: Store, agency_slug: str | None = None) -> list[ReleaseRecord]:
     """Registered releases, newest first (of one agency when given)."""
     where, params = ("WHERE agency_slug = ?", [agency_slug]) if agency_slug else ("", [])
-    result = store.query(
-        f"SELECT {_COLUMNS} FROM releases {where} ORDER BY agency_slug, version DESC", params
-    )
+    sql = f"SELECT {_COLUMNS} FROM releases {where} ORDER BY agency_slug, version DESC"  # noqa: S608 - constant parts
+    result = store.query(sql, params)
     return [_record(row) for row in result.rows]
 
 
@@ -126,9 +125,8 @@ def find_release(store: Store, release: str) -> ReleaseRecord:
     """The release whose id starts with ``release`` (at least 8 hex digits)."""
     if len(release) < 8:
         raise NotFoundError("give at least 8 characters of the release id")
-    result = store.query(
-        f"SELECT {_COLUMNS} FROM releases WHERE release_id LIKE ?", [release.lower() + "%"]
-    )
+    sql = f"SELECT {_COLUMNS} FROM releases WHERE release_id LIKE ?"  # noqa: S608 - constant
+    result = store.query(sql, [release.lower() + "%"])
     if not result.rows:
         raise NotFoundError(f"no release {release!r} (see `blotter release list`)")
     if len(result.rows) > 1:
@@ -161,7 +159,7 @@ def read_agency_frames(
         columns = ", ".join(quote(f.name) for f in schema.fields)
         order = ", ".join(quote(k) for k in schema.primary_key)
         frame = tx.frame(
-            f"SELECT {columns} FROM {quote(dataset)} WHERE agency_slug = ? OR _batch_id IN "
+            f"SELECT {columns} FROM {quote(dataset)} WHERE agency_slug = ? OR _batch_id IN "  # noqa: S608 - identifiers quoted
             f"(SELECT batch_id FROM batches WHERE agency_slug = ?) ORDER BY {order}",
             [agency_slug, agency_slug],
             schema=frame_schema(schema),
@@ -287,6 +285,19 @@ def _alternates(folder: Path, paths: list[Path]) -> list[dict[str, Any]]:
     ]
 
 
+def _row_digest(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    """A hash of each row's values in ``columns`` (lists joined, nulls marked)."""
+    parts = [
+        (
+            pl.col(c).list.join("\x1e")
+            if isinstance(frame.schema[c], pl.List)
+            else pl.col(c).cast(pl.String)
+        ).fill_null("\x00")
+        for c in columns
+    ]
+    return pl.concat_str(parts, separator="\x1f").hash()
+
+
 def _changes(
     previous: Path | None, dataset: str, key: list[str], public: pl.DataFrame
 ) -> pl.DataFrame | None:
@@ -294,17 +305,13 @@ def _changes(
     if previous is None:
         return None
     old_path = previous / "data" / f"{dataset}.parquet"
-    digest = pl.concat_str(
-        [pl.col(c).cast(pl.String).fill_null("\x00") for c in public.columns], separator="\x1f"
-    ).hash()
+    digest = _row_digest(public, public.columns)
     new = public.select(*key, digest.alias("_new"))
     if not old_path.exists():
         return new.select(*key, pl.lit("added").alias("change"))
     old_frame = pl.read_parquet(old_path)
     common = [c for c in public.columns if c in old_frame.columns]
-    old_digest = pl.concat_str(
-        [pl.col(c).cast(pl.String).fill_null("\x00") for c in common], separator="\x1f"
-    ).hash()
+    old_digest = _row_digest(old_frame, common)
     old = old_frame.select(*key, old_digest.alias("_old"))
     joined = new.join(old, on=key, how="full", coalesce=True)
     return (
@@ -365,25 +372,30 @@ def create_release(
         raise NotFoundError(f"the store holds no records of agency {agency_slug!r} to release")
     previous = next(iter(list_releases(store, agency_slug)), None)
     previous_dir = (releases_dir.parent / previous.path) if previous else None
+    if previous_dir is not None and not (previous_dir / "manifest.json").exists():
+        raise IntegrityError(
+            f"release {previous.short_id if previous else ''} is registered but its folder "
+            f"{previous_dir} is missing; restore it from a backup before releasing again"
+        )
 
     agency_dir = releases_dir / agency_slug
     staging = agency_dir / f".staging-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
         record = _build(
-            standard,
-            frames,
-            batches,
-            staging,
-            policy,
-            agency_slug,
-            agency_name,
-            sources or [],
-            previous,
-            previous_dir,
-            reason,
-            correction,
-            today,
+            standard=standard,
+            frames=frames,
+            batches=batches,
+            folder=staging,
+            policy=policy,
+            agency_slug=agency_slug,
+            agency_name=agency_name,
+            sources=sources or [],
+            previous=previous,
+            previous_dir=previous_dir,
+            reason=reason,
+            correction=correction,
+            today=today,
         )
         if previous is not None and record["content_sha256"] == previous.content_sha256:
             shutil.rmtree(staging)
@@ -415,7 +427,7 @@ def create_release(
     try:
         with store.transaction() as write:
             write.execute(
-                f"INSERT INTO releases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO releases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant
                 [
                     release.release_id,
                     agency_slug,
@@ -441,6 +453,7 @@ def _fields(record: ReleaseRecord) -> dict[str, Any]:
 
 
 def _build(
+    *,
     standard: Standard,
     frames: dict[str, pl.DataFrame],
     batches: list[dict[str, Any]],
@@ -517,7 +530,8 @@ def _build(
             f"Counts of {unit} by every one and two of the dimensions"
             f"{' (geography: ' + geography + ')' if geography else ''}; 'all' where a row does "
             f"not break down by a dimension. Counts from 1 to {table.k - 1} are suppressed, and "
-            "so are the cells that would let a reader recover them (empty count, suppressed = true)."
+            "so are the cells that would let a reader recover them (empty count, "
+            "suppressed = true)."
         )
         resource["profile"] = "tabular-data-resource"
         resource["schema"] = frame_fields(
@@ -576,13 +590,6 @@ def _build(
     content = hashlib.sha256(_json(files)).hexdigest()
     if previous is not None and content == previous.content_sha256:
         return {"content_sha256": content, "kind": previous.kind, "summary": previous.summary}
-    findings = scan(folder, _sensitive(standard, frames, families, policy, texts))
-    if findings:
-        listed = "; ".join(f"{f.file}: {f.kind} ({f.source})" for f in findings[:10])
-        raise LeakDetectedError(
-            f"release of {agency_slug} refused, {len(findings)} leak(s) found: {listed}. "
-            "Nothing was published."
-        )
     kind = "correction" if correction else "release"
     entry = {
         "date": today.isoformat(),
@@ -620,7 +627,7 @@ def _build(
         "format": _FORMAT_VERSION,
         "agency": {"slug": agency_slug, "name": agency_name},
         "standard": standard.version,
-        "policy": policy.model_dump(mode="json"),
+        "policy": policy.model_dump(mode="json", exclude={"canaries"}),
         "store_state": {"batches": batches},
         "files": files,
         "content_sha256": content,
@@ -633,6 +640,13 @@ def _build(
         "changelog": entry,
     }
     (folder / "manifest.json").write_bytes(_json(manifest))
+    findings = scan(folder, _sensitive(standard, frames, families, policy, texts))
+    if findings:
+        listed = "; ".join(f"{f.file}: {f.kind} ({f.source})" for f in findings[:10])
+        raise LeakDetectedError(
+            f"release of {agency_slug} refused, {len(findings)} leak(s) found: {listed}. "
+            "Nothing was published."
+        )
     return {"content_sha256": content, "kind": kind, "summary": summary}
 
 
