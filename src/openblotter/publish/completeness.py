@@ -80,13 +80,13 @@ def _field_rows(schema: TableSchema, frame: pl.DataFrame) -> pl.DataFrame:
         if predicate is not None and predicate[0] in frame.columns:
             applies = pl.col(predicate[0]).eq(pl.lit(predicate[1])).fill_null(value=False)
             denominator = f"records where {predicate[0]} is {str(predicate[1]).lower()}"
+            exprs += [
+                applies.sum().alias(f"{fld.name}__n"),
+                (applies & _present(fld)).sum().alias(f"{fld.name}__c"),
+            ]
         else:
-            applies = pl.lit(value=True)
             denominator = "all records"
-        exprs += [
-            applies.sum().alias(f"{fld.name}__n"),
-            (applies & _present(fld)).sum().alias(f"{fld.name}__c"),
-        ]
+            exprs += [pl.len().alias(f"{fld.name}__n"), _present(fld).sum().alias(f"{fld.name}__c")]
         meta.append((fld, denominator))
     sums = frame.select(exprs).row(0, named=True) if exprs else {}
     rows = []
