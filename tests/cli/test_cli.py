@@ -159,7 +159,53 @@ def test_debug__shows_the_traceback() -> None:
 
 def test_demo__initialises_and_summarises(tmp_path: Path, standard: Standard) -> None:
     settings = Settings(data_dir=tmp_path / "demo-data", database_url=None)
-    result = blotter("demo", settings=settings)
+    result = blotter("demo", "--no-releases", settings=settings)
     assert result.returncode == 0, result.stderr
     assert f"data standard {standard.version}" in result.stdout
     assert (tmp_path / "demo-data" / "blotter.duckdb").exists()
+
+
+def test_release_and_completeness__end_to_end(tmp_path: Path) -> None:
+    """From a generated file to a verified release, run in a folder with its own agencies/."""
+    agency = tmp_path / "agencies" / "ca_synthetic_pd"
+    (agency / "mappings").mkdir(parents=True)
+    (agency / "agency.yaml").write_text(
+        "slug: ca_synthetic_pd\nname: Synthetic PD\nagency_type: municipal police\n"
+        "publication: {min_cell: 20, lag_days: 0}\n"
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return blotter("--data-dir", str(tmp_path / "data"), *args, cwd=tmp_path)
+
+    out = tmp_path / "stops.csv"
+    assert run("generate", "--dataset", "stops", "--rows", "400", "--out", str(out)).returncode == 0
+    (tmp_path / "stops.mapping.yaml").rename(agency / "mappings" / "stops.yaml")
+    assert run("db", "init").returncode == 0
+    loaded = run("ingest", "--agency", "ca_synthetic_pd", "--dataset", "stops", str(out))
+    assert loaded.returncode == 0, loaded.stderr
+    created = run("release", "create", "--agency", "ca_synthetic_pd")
+    assert created.returncode == 0, created.stderr
+    release_id = created.stdout.split()[1]
+    listed = run("release", "list")
+    assert release_id in listed.stdout
+    assert "v1" in listed.stdout
+    shown = run("release", "show", release_id)
+    assert "datapackage.json" in shown.stdout
+    assert "k=20" in shown.stdout
+    verified = run("release", "verify", release_id)
+    assert verified.returncode == 0, verified.stderr
+    assert "nothing changed" in run("release", "create", "--agency", "ca_synthetic_pd").stdout
+    correction = run("release", "create", "--agency", "ca_synthetic_pd", "--correction")
+    assert correction.returncode == 7
+    assert "reason" in correction.stderr
+    report = run("completeness", "--agency", "ca_synthetic_pd", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    payload = json.loads(report.stdout)
+    assert {r["field"] for r in payload["fields"]} >= {"subject_race", "search_conducted"}
+    assert "never provides" in run("completeness", "--agency", "ca_synthetic_pd").stdout
+    folder = next((tmp_path / "data" / "releases" / "ca_synthetic_pd").iterdir())
+    (folder / "data" / "stops.csv").write_text("tampered")
+    broken = run("release", "verify", release_id)
+    assert broken.returncode == 7
+    assert "stops.csv" in broken.stderr
+    assert run("completeness", "--agency", "ca_nobody_pd").returncode == 5

@@ -1,8 +1,9 @@
 """``blotter demo``: the main job on a fresh machine (``make demo``).
 
 Creates the store, then loads every real sample file the agency mappings were tested against
-(``tests/data/real``), printing per source the counts and the quarantine summary. Run it twice:
-the second run finds every file already loaded and changes nothing.
+(``tests/data/real``), printing per source the counts and the quarantine summary, then builds a
+public release of every agency (``--no-releases`` skips it). Run it twice: the second run finds
+every file already loaded and every release unchanged, and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import click
 
 from openblotter.cli.context import AppContext, pass_app
 from openblotter.cli.db import print_status
+from openblotter.cli.release import agency_publication
 from openblotter.clock import SystemClock
 from openblotter.ingest.agencies import AgencyFolder
 from openblotter.ingest.mapping import load_mapping
 from openblotter.ingest.pipeline import IngestResult, ingest_file
+from openblotter.publish.release import create_release
 from openblotter.storage import initialize, status
 
 __all__ = ["demo"]
@@ -57,9 +60,15 @@ def _line(agency: str, result: IngestResult) -> str:
     show_default=True,
     help="Folder of the real sample files.",
 )
+@click.option(
+    "--releases/--no-releases",
+    default=True,
+    show_default=True,
+    help="Build a public release of every agency after loading.",
+)
 @pass_app
-def demo(app: AppContext, samples: Path) -> None:
-    """Create the store and load the bundled real agency samples."""
+def demo(app: AppContext, samples: Path, releases: bool) -> None:
+    """Create the store, load the bundled real agency samples and release them."""
     app.settings.data_dir.mkdir(parents=True, exist_ok=True)
     std = app.standard
     store = app.store(check_version=False)
@@ -94,7 +103,28 @@ def demo(app: AppContext, samples: Path) -> None:
                     click.echo(_line(slug, result))
     click.echo("")
     print_status(status(store, std))
+    if releases:
+        click.echo("\nPublic releases (de-identified, suppressed, leak-scanned):")
+        for slug in agencies:
+            name, policy, sources = agency_publication(app, slug)
+            record = create_release(
+                store,
+                std,
+                agency_slug=slug,
+                agency_name=name,
+                policy=policy,
+                releases_dir=app.settings.data_dir / "releases",
+                clock=SystemClock(),
+                sources=sources,
+            )
+            rows = sum(record.summary.get("rows", {}).values())
+            state = "unchanged" if record.unchanged else "written"
+            click.echo(
+                f"  {slug:<16} release {record.short_id} v{record.version} {state}, "
+                f"{rows:,} rows in {record.path}"
+            )
     click.echo(
-        "\nNext: `blotter batches`, `blotter quarantine list`, "
+        "\nNext: `blotter batches`, `blotter quarantine list`, `blotter release list`, "
+        "`blotter completeness --agency ky_owensboro_pd`, "
         '`blotter sql "SELECT subject_race, count(*) FROM stop_subjects GROUP BY 1"`'
     )

@@ -25,10 +25,12 @@ from openblotter.publish.release import (
 if TYPE_CHECKING:
     from openblotter.publish.release import ReleaseRecord
 
-__all__ = ["completeness", "release"]
+__all__ = ["agency_publication", "completeness", "release"]
 
 
-def _agency(app: AppContext, slug: str) -> tuple[str, PublicationPolicy, list[dict[str, Any]]]:
+def agency_publication(
+    app: AppContext, slug: str
+) -> tuple[str, PublicationPolicy, list[dict[str, Any]]]:
     """The agency's name, publication policy and sources (defaults without a folder)."""
     try:
         config = AgencyFolder.find(app.settings.agencies_dir, slug).config()
@@ -61,7 +63,7 @@ def create(
     app: AppContext, agency_slug: str, datasets: str | None, reason: str, correction: bool
 ) -> None:
     """Build, leak-scan and register a release of one agency's public data."""
-    name, policy, sources = _agency(app, agency_slug)
+    name, policy, sources = agency_publication(app, agency_slug)
     store = app.store()
     record = create_release(
         store,
