@@ -22,8 +22,20 @@ def test_completeness__predicated_fields_count_among_their_records(standard: Sta
         standard,
         "stop_subjects",
         [
-            {"stop_id": "1", "subject_seq": 1, "search_conducted": True, "search_basis": ["consent"], "contraband_found": False},
-            {"stop_id": "2", "subject_seq": 1, "search_conducted": True, "search_basis": [], "contraband_found": None},
+            {
+                "stop_id": "1",
+                "subject_seq": 1,
+                "search_conducted": True,
+                "search_basis": ["consent"],
+                "contraband_found": False,
+            },
+            {
+                "stop_id": "2",
+                "subject_seq": 1,
+                "search_conducted": True,
+                "search_basis": [],
+                "contraband_found": None,
+            },
             {"stop_id": "3", "subject_seq": 1, "search_conducted": False},
             {"stop_id": "4", "subject_seq": 1, "search_conducted": None, "subject_race": "white"},
         ],
@@ -43,10 +55,10 @@ def test_completeness__predicated_fields_count_among_their_records(standard: Sta
 
 
 def test_completeness__months_with_too_few_records_and_gaps_are_flagged(standard: Standard) -> None:
-    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(0, 31)]  # January: 31
-    days += [dt.date(2020, 2, 1) + dt.timedelta(days=i) for i in range(0, 29)]  # February: 29
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(31)]  # January: 31
+    days += [dt.date(2020, 2, 1) + dt.timedelta(days=i) for i in range(29)]  # February: 29
     days += [dt.date(2020, 4, 3)] * 5  # March: none; April: 5
-    days += [dt.date(2020, 5, 1) + dt.timedelta(days=i) for i in range(0, 31)]
+    days += [dt.date(2020, 5, 1) + dt.timedelta(days=i) for i in range(31)]
     stops = frame(standard, "stops", [{"stop_id": str(i), "date": d} for i, d in enumerate(days)])
     report = completeness(standard, {"stops": stops})
     flags = {r["month"]: r["flag"] for r in report.months.iter_rows(named=True)}
