@@ -73,7 +73,11 @@ CASES = [
 
 def opp_coverage(path: Path) -> dict[str, float]:
     raw = pl.read_csv(path, infer_schema=False, null_values=["NA", ""])
-    searched = raw.filter(pl.col("search_conducted") == "TRUE") if "search_conducted" in raw.columns else raw.clear()
+    searched = (
+        raw.filter(pl.col("search_conducted") == "TRUE")
+        if "search_conducted" in raw.columns
+        else raw.clear()
+    )
     out = {}
     for column in raw.columns:
         if column not in COLUMNS:
@@ -85,8 +89,14 @@ def opp_coverage(path: Path) -> dict[str, float]:
 
 @pytest.mark.parametrize(("source", "name", "agency", "key"), CASES)
 def test_completeness__agrees_with_open_policing_coverage(
-    store: Store, standard: Standard, clock: FixedClock, tmp_path: Path,
-    source: str, name: str, agency: str, key: str,
+    store: Store,
+    standard: Standard,
+    clock: FixedClock,
+    tmp_path: Path,
+    source: str,
+    name: str,
+    agency: str,
+    key: str,
 ) -> None:
     path = real_file(source, name, tmp_path)
     result = load(store, standard, clock, agency=agency, dataset="stops", path=path)

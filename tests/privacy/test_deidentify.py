@@ -33,7 +33,9 @@ def test_deidentify__output_is_exactly_the_allow_list(standard: Standard) -> Non
     for dataset in standard.datasets:
         schema = standard.schema(dataset)
         frame = records(dataset, standard, rows=20, seed=1).cast(frame_schema(schema))  # type: ignore[arg-type]
-        frame = frame.with_columns(pl.lit("Ermentrude").alias("victim_name"), pl.lit(7).alias("_batch_id"))
+        frame = frame.with_columns(
+            pl.lit("Ermentrude").alias("victim_name"), pl.lit(7).alias("_batch_id")
+        )
         out = deidentify(schema, frame, PublicationPolicy())
         assert out.columns == [p.name for p in published_fields(schema, PublicationPolicy())]
         assert out.height == frame.height
@@ -42,10 +44,19 @@ def test_deidentify__output_is_exactly_the_allow_list(standard: Standard) -> Non
 def test_deidentify__policy_choices(standard: Standard) -> None:
     schema = standard.schema("stop_subjects")
     frame = pl.DataFrame(
-        {"agency_slug": ["a"] * 3, "stop_id": ["1", "2", "3"], "subject_seq": [1, 1, 1],
-         "subject_age": [16, 40, 97]},
-    ).with_columns([pl.lit(None).cast(t).alias(n) for n, t in frame_schema(schema).items()
-                    if n not in ("agency_slug", "stop_id", "subject_seq", "subject_age")])
+        {
+            "agency_slug": ["a"] * 3,
+            "stop_id": ["1", "2", "3"],
+            "subject_seq": [1, 1, 1],
+            "subject_age": [16, 40, 97],
+        },
+    ).with_columns(
+        [
+            pl.lit(None).cast(t).alias(n)
+            for n, t in frame_schema(schema).items()
+            if n not in ("agency_slug", "stop_id", "subject_seq", "subject_age")
+        ]
+    )
     banded = deidentify(schema, frame, PublicationPolicy())
     assert banded["subject_age"].to_list() == ["15-17", "35-44", "65 and over"]
     exact = deidentify(schema, frame, PublicationPolicy(age="exact"))
@@ -56,10 +67,13 @@ def test_deidentify__coordinates_addresses_and_times(standard: Standard) -> None
     schema = standard.schema("stops")
     base = {n: pl.Series(n, [None, None], dtype=t) for n, t in frame_schema(schema).items()}
     base.update(
-        agency_slug=pl.Series(["a", "a"]), stop_id=pl.Series(["1", "2"]),
-        date=pl.Series([dt.date(2020, 1, 1)] * 2), type=pl.Series(["vehicular"] * 2),
+        agency_slug=pl.Series(["a", "a"]),
+        stop_id=pl.Series(["1", "2"]),
+        date=pl.Series([dt.date(2020, 1, 1)] * 2),
+        type=pl.Series(["vehicular"] * 2),
         time=pl.Series([dt.time(13, 47, 12), dt.time(0, 5)]),
-        lat=pl.Series([37.774512, 37.77461]), lng=pl.Series([-87.113255, -87.11301]),
+        lat=pl.Series([37.774512, 37.77461]),
+        lng=pl.Series([-87.113255, -87.11301]),
         location=pl.Series(["1234 N MAIN ST", "MAIN ST & 2ND ST"]),
     )
     frame = pl.DataFrame(base)
@@ -70,7 +84,9 @@ def test_deidentify__coordinates_addresses_and_times(standard: Standard) -> None
     hexed = deidentify(schema, frame, PublicationPolicy(coordinates="hexagon", time="exact"))
     assert hexed["lat"][0] == hexed["lat"][1]  # 25 m apart: one hexagon of 250 m
     assert hexed["time"][0] == dt.time(13, 47, 12)
-    dropped = deidentify(schema, frame, PublicationPolicy(coordinates="drop", addresses="drop", narratives="drop"))
+    dropped = deidentify(
+        schema, frame, PublicationPolicy(coordinates="drop", addresses="drop", narratives="drop")
+    )
     assert not {"lat", "lng", "location", "reason_for_stop_text"} & set(dropped.columns)
 
 
@@ -84,8 +100,13 @@ def test_policy__refuses_a_threshold_below_the_floor() -> None:
 def test_identifiers__dates_of_birth_are_known_in_every_common_spelling(standard: Standard) -> None:
     schema = standard.schema("stop_subjects")
     frame = pl.DataFrame(
-        {"agency_slug": ["a"], "stop_id": ["1"], "subject_first_name": ["Ann"],
-         "subject_last_name": ["Lee"], "subject_birth_date": [dt.date(1980, 3, 4)]}
+        {
+            "agency_slug": ["a"],
+            "stop_id": ["1"],
+            "subject_first_name": ["Ann"],
+            "subject_last_name": ["Lee"],
+            "subject_birth_date": [dt.date(1980, 3, 4)],
+        }
     )
     ids = record_identifiers(frame, schema, ["agency_slug", "stop_id"]).row(0, named=True)
     assert ids["_names"] == ["Ann", "Lee"]
@@ -117,7 +138,13 @@ names = st.from_regex(r"[A-Za-zÀ-ÖØ-Þà-öø-ÿ]{2,12}", fullmatch=True)  # 
 
 
 @settings(max_examples=200, deadline=None)
-@given(first=names, last=names, filler=st.lists(st.sampled_from(["the", "car", "stopped", "near", "and", ",", "."]), max_size=8))
+@given(
+    first=names,
+    last=names,
+    filler=st.lists(
+        st.sampled_from(["the", "car", "stopped", "near", "and", ",", "."]), max_size=8
+    ),
+)
 def test_redact__a_record_name_never_survives(first: str, last: str, filler: list[str]) -> None:
     text = " ".join([*filler, first.upper(), "met", last, "and", f"{first.lower()}'s", *filler])
     out = redact_text(text, names=[first, last])
