@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from openblotter.schema.dictionary import PAGE_STYLE
+
 if TYPE_CHECKING:
     from openblotter.privacy.deidentify import PublishedField
     from openblotter.schema.model import TableSchema
@@ -83,16 +85,6 @@ def frame_fields(frame: pl.DataFrame, descriptions: dict[str, str]) -> dict[str,
     }
 
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:72rem;"
-    "padding:1rem;color:#1a1a1a;background:#fff}table{border-collapse:collapse;width:100%;"
-    "margin:1rem 0}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
-    "vertical-align:top}caption{font-weight:bold;text-align:left;padding:.4rem 0}"
-    "a{color:#0645ad}a:focus,a:hover{outline:3px solid #1a1a1a}"
-    ".skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff}"
-)
-
-
 def to_html(package: dict[str, Any]) -> str:
     """An accessible HTML data dictionary of every tabular resource of ``package``."""
     resources = [r for r in package["resources"] if "schema" in r]
@@ -119,7 +111,7 @@ def to_html(package: dict[str, Any]) -> str:
             '<html lang="en">',
             '<head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{title}: data dictionary</title><style>{_STYLE}</style></head>",
+            f"<title>{title}: data dictionary</title><style>{PAGE_STYLE}</style></head>",
             "<body>",
             '<a class="skip" href="#main">Skip to the data dictionary</a>',
             f"<header><h1>{title}: data dictionary</h1></header>",

@@ -29,13 +29,18 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from openblotter.privacy.identifiers import KNOWN, NAMES
+from openblotter.privacy.identifiers import KNOWN, NAMES, family_root, identifier_fields
+from openblotter.schema.model import PrivacyClass
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["Finding", "Sensitive", "file_text", "normalise", "scan"]
+    from openblotter.privacy.policy import PublicationPolicy
+    from openblotter.publish.snapshot import Families
+    from openblotter.schema.registry import Standard
+
+__all__ = ["Finding", "Sensitive", "file_text", "normalise", "scan", "sensitive_values"]
 
 _SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 
@@ -179,3 +184,47 @@ def scan(folder: Path, sensitive: Sensitive) -> list[Finding]:
                 Finding(f"data/{dataset}.parquet", "own identifier in text", ", ".join(spec[2]))
             )
     return findings
+
+
+def sensitive_values(
+    standard: Standard,
+    frames: dict[str, pl.DataFrame],
+    families: Families,
+    policy: PublicationPolicy,
+    texts: dict[str, list[str]],
+) -> Sensitive:
+    """What the scan of one release looks for, from the agency's stored records.
+
+    ``texts`` names, per dataset, the free-text columns the release publishes (redacted).
+    """
+    sensitive = Sensitive(canaries=list(policy.canaries))
+    public_names = {
+        f.name
+        for d in frames
+        for f in standard.schema(d).fields
+        if f.privacy != PrivacyClass.RESTRICTED
+    }
+    for dataset, frame in frames.items():
+        schema = standard.schema(dataset)
+        sensitive.restricted_columns |= {
+            f.name for f in schema.fields if f.privacy == PrivacyClass.RESTRICTED
+        } - public_names
+        name_fields, other_fields = identifier_fields(schema)
+        names = [f.name for f in name_fields if f.name in frame.columns]
+        if len(names) >= 2:
+            for row in frame.select(names).drop_nulls().iter_rows():
+                sensitive.add_value(" ".join(row), f"{dataset}: {' + '.join(names)}")
+        for fld in other_fields:
+            if fld.type == "string" and fld.name in frame.columns:
+                for value in frame.get_column(fld.name).drop_nulls().unique().to_list():
+                    sensitive.add_value(value, f"{dataset}.{fld.name}")
+    for dataset, columns in texts.items():
+        root, key = family_root(standard, dataset)
+        if root in families:
+            root_key, ids = families[root]
+            sensitive.records[dataset] = (
+                list(key),
+                ids.rename(dict(zip(root_key, key, strict=True))),
+                columns,
+            )
+    return sensitive

@@ -25,37 +25,39 @@ import hashlib
 import json
 import shutil
 import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from openblotter.errors import IntegrityError, LeakDetectedError, NotFoundError
+from openblotter.ingest.readers import file_sha256
 from openblotter.privacy.deidentify import deidentify, published_fields
-from openblotter.privacy.identifiers import (
-    KNOWN,
-    NAMES,
-    family_root,
-    identifier_fields,
-    record_identifiers,
-)
+from openblotter.privacy.identifiers import family_root
 from openblotter.privacy.policy import LICENCES
 from openblotter.publish.aggregates import aggregate, choose_geography
 from openblotter.publish.completeness import completeness, date_field
 from openblotter.publish.datapackage import frame_fields, published_schema, to_html
-from openblotter.publish.leakscan import Sensitive, scan
+from openblotter.publish.errata import changes as changed_rows
+from openblotter.publish.leakscan import scan, sensitive_values
+from openblotter.publish.registry import (
+    ReleaseRecord,
+    Verification,
+    find_release,
+    list_releases,
+    record_fields,
+    register,
+    verify_release,
+)
+from openblotter.publish.snapshot import family_identifiers, read_agency_frames
 from openblotter.publish.writers import write_table
-from openblotter.schema.ddl import quote
-from openblotter.schema.frames import frame_schema
-from openblotter.schema.model import PrivacyClass
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import polars as pl
+
     from openblotter.clock import Clock
     from openblotter.privacy.policy import PublicationPolicy
     from openblotter.schema.registry import Standard
-    from openblotter.storage.base import Store, Transaction
+    from openblotter.storage.base import Store
 
 __all__ = [
     "RECORD_FORMATS",
@@ -78,186 +80,6 @@ _MEDIA = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ReleaseRecord:
-    """A registered release."""
-
-    release_id: str
-    agency_slug: str
-    version: int
-    kind: str
-    reason: str
-    supersedes: str | None
-    content_sha256: str
-    path: str
-    created_at: dt.datetime
-    status: str
-    summary: dict[str, Any] = field(default_factory=dict)
-    unchanged: bool = False
-
-    @property
-    def short_id(self) -> str:
-        """The first 16 hex digits: the release's folder name."""
-        return self.release_id[:16]
-
-
-_COLUMNS = (
-    "release_id, agency_slug, version, kind, reason, supersedes, content_sha256, path, "
-    "created_at, status, summary"
-)
-
-
-def _record(row: tuple[Any, ...]) -> ReleaseRecord:
-    values = list(row)
-    values[-1] = json.loads(values[-1])
-    return ReleaseRecord(*values)
-
-
-def list_releases(store: Store, agency_slug: str | None = None) -> list[ReleaseRecord]:
-    """Registered releases, newest first (of one agency when given)."""
-    where, params = ("WHERE agency_slug = ?", [agency_slug]) if agency_slug else ("", [])
-    sql = f"SELECT {_COLUMNS} FROM releases {where} ORDER BY agency_slug, version DESC"  # noqa: S608 - constant parts
-    result = store.query(sql, params)
-    return [_record(row) for row in result.rows]
-
-
-def find_release(store: Store, release: str) -> ReleaseRecord:
-    """The release whose id starts with ``release`` (at least 8 hex digits)."""
-    if len(release) < 8:
-        raise NotFoundError("give at least 8 characters of the release id")
-    sql = f"SELECT {_COLUMNS} FROM releases WHERE release_id LIKE ?"  # noqa: S608 - constant
-    result = store.query(sql, [release.lower() + "%"])
-    if not result.rows:
-        raise NotFoundError(f"no release {release!r} (see `blotter release list`)")
-    if len(result.rows) > 1:
-        raise NotFoundError(f"{release!r} names several releases; give more of the id")
-    return _record(result.rows[0])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def read_agency_frames(
-    tx: Transaction, standard: Standard, agency_slug: str, *, cutoff: dt.date | None = None
-) -> dict[str, pl.DataFrame]:
-    """Every dataset's stored records of one agency (restricted fields included), key-ordered.
-
-    An agency's records are its own and those its batches loaded: a collector (the FBI's hate
-    crime file, a state's stop data) releases the records of every agency it delivered.
-
-    Records dated after ``cutoff`` (the release lag) are left out, and so are the child records
-    of a left-out root (the subjects of a held-back stop).
-    """
-    frames: dict[str, pl.DataFrame] = {}
-    for dataset in standard.datasets:
-        schema = standard.schema(dataset)
-        columns = ", ".join(quote(f.name) for f in schema.fields)
-        order = ", ".join(quote(k) for k in schema.primary_key)
-        frame = tx.frame(
-            f"SELECT {columns} FROM {quote(dataset)} WHERE agency_slug = ? OR _batch_id IN "  # noqa: S608 - identifiers quoted
-            f"(SELECT batch_id FROM batches WHERE agency_slug = ?) ORDER BY {order}",
-            [agency_slug, agency_slug],
-            schema=frame_schema(schema),
-        )
-        if frame.is_empty():
-            continue
-        column = date_field(schema)
-        if cutoff is not None and column:
-            frame = frame.filter(
-                pl.col(column).is_null() | (pl.col(column).cast(pl.Date) <= cutoff)
-            )
-        root, key = family_root(standard, dataset)
-        if root != dataset and root in frames:
-            parent_key = standard.schema(root).primary_key
-            kept = (
-                frames[root]
-                .select(list(parent_key))
-                .rename(dict(zip(parent_key, key, strict=True)))
-            )
-            frame = frame.join(kept, on=list(key), how="semi", maintain_order="left")
-        frames[dataset] = frame
-    return frames
-
-
-def _family_identifiers(
-    standard: Standard, frames: dict[str, pl.DataFrame]
-) -> dict[str, tuple[tuple[str, ...], pl.DataFrame]]:
-    """Per family root: its key and every member's identifiers, keyed by the root's key."""
-    families: dict[str, list[pl.DataFrame]] = {}
-    keys: dict[str, tuple[str, ...]] = {}
-    for dataset, frame in frames.items():
-        root, key = family_root(standard, dataset)
-        root_key = standard.schema(root).primary_key
-        ids = record_identifiers(frame, standard.schema(dataset), list(key))
-        families.setdefault(root, []).append(ids.rename(dict(zip(key, root_key, strict=True))))
-        keys[root] = root_key
-    out = {}
-    for root, parts in families.items():
-        columns = list(keys[root])
-        merged = (
-            pl.concat(parts)
-            .group_by(columns, maintain_order=True)
-            .agg(
-                pl.col(NAMES)
-                .list.explode(keep_nulls=False, empty_as_null=False)
-                .drop_nulls()
-                .unique(maintain_order=True),
-                pl.col(KNOWN)
-                .list.explode(keep_nulls=False, empty_as_null=False)
-                .drop_nulls()
-                .unique(maintain_order=True),
-            )
-        )
-        merged = merged.filter((pl.col(NAMES).list.len() > 0) | (pl.col(KNOWN).list.len() > 0))
-        out[root] = (keys[root], merged)
-    return out
-
-
-def _sensitive(
-    standard: Standard,
-    frames: dict[str, pl.DataFrame],
-    families: dict[str, tuple[tuple[str, ...], pl.DataFrame]],
-    policy: PublicationPolicy,
-    texts: dict[str, list[str]],
-) -> Sensitive:
-    sensitive = Sensitive(canaries=list(policy.canaries))
-    public_names = {
-        f.name
-        for d in frames
-        for f in standard.schema(d).fields
-        if f.privacy != PrivacyClass.RESTRICTED
-    }
-    for dataset, frame in frames.items():
-        schema = standard.schema(dataset)
-        sensitive.restricted_columns |= {
-            f.name for f in schema.fields if f.privacy == PrivacyClass.RESTRICTED
-        } - public_names
-        name_fields, other_fields = identifier_fields(schema)
-        names = [f.name for f in name_fields if f.name in frame.columns]
-        if len(names) >= 2:
-            for row in frame.select(names).drop_nulls().iter_rows():
-                sensitive.add_value(" ".join(row), f"{dataset}: {' + '.join(names)}")
-        for fld in other_fields:
-            if fld.type == "string" and fld.name in frame.columns:
-                for value in frame.get_column(fld.name).drop_nulls().unique().to_list():
-                    sensitive.add_value(value, f"{dataset}.{fld.name}")
-    for dataset, columns in texts.items():
-        root, key = family_root(standard, dataset)
-        if root in families:
-            root_key, ids = families[root]
-            sensitive.records[dataset] = (
-                list(key),
-                ids.rename(dict(zip(root_key, key, strict=True))),
-                columns,
-            )
-    return sensitive
-
-
 def _resource(folder: Path, path: Path, name: str, title: str, rows: int) -> dict[str, Any]:
     return {
         "name": name,
@@ -267,7 +89,7 @@ def _resource(folder: Path, path: Path, name: str, title: str, rows: int) -> dic
         "mediatype": _MEDIA.get(path.suffix.lstrip("."), "text/plain"),
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{_sha256(path)}",
+        "hash": f"sha256:{file_sha256(path)}",
         "rows": rows,
     }
 
@@ -279,56 +101,10 @@ def _alternates(folder: Path, paths: list[Path]) -> list[dict[str, Any]]:
             "format": p.suffix.lstrip("."),
             "mediatype": _MEDIA[p.suffix.lstrip(".")],
             "bytes": p.stat().st_size,
-            "hash": f"sha256:{_sha256(p)}",
+            "hash": f"sha256:{file_sha256(p)}",
         }
         for p in paths
     ]
-
-
-def _row_digest(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
-    """A hash of each row's values in ``columns`` (lists joined, nulls marked)."""
-    parts = [
-        (
-            pl.col(c).list.join("\x1e")
-            if isinstance(frame.schema[c], pl.List)
-            else pl.col(c).cast(pl.String)
-        ).fill_null("\x00")
-        for c in columns
-    ]
-    return pl.concat_str(parts, separator="\x1f").hash()
-
-
-def _changes(
-    previous: Path | None, dataset: str, key: list[str], public: pl.DataFrame
-) -> pl.DataFrame | None:
-    """Rows added, removed or changed since the release in ``previous`` (None: no previous)."""
-    if previous is None:
-        return None
-    old_path = previous / "data" / f"{dataset}.parquet"
-    digest = _row_digest(public, public.columns)
-    new = public.select(*key, digest.alias("_new"))
-    if not old_path.exists():
-        return new.select(*key, pl.lit("added").alias("change"))
-    old_frame = pl.read_parquet(old_path)
-    common = [c for c in public.columns if c in old_frame.columns]
-    old_digest = _row_digest(old_frame, common)
-    old = old_frame.select(*key, old_digest.alias("_old"))
-    joined = new.join(old, on=key, how="full", coalesce=True)
-    return (
-        joined.with_columns(
-            pl.when(pl.col("_old").is_null())
-            .then(pl.lit("added"))
-            .when(pl.col("_new").is_null())
-            .then(pl.lit("removed"))
-            .when(pl.col("_new") != pl.col("_old"))
-            .then(pl.lit("changed"))
-            .otherwise(None)
-            .alias("change")
-        )
-        .filter(pl.col("change").is_not_null())
-        .select(*key, "change")
-        .sort(key)
-    )
 
 
 def _json(data: Any) -> bytes:
@@ -399,7 +175,7 @@ def create_release(
         )
         if previous is not None and record["content_sha256"] == previous.content_sha256:
             shutil.rmtree(staging)
-            return ReleaseRecord(**{**_fields(previous), "unchanged": True})
+            return ReleaseRecord(**{**record_fields(previous), "unchanged": True})
         manifest_bytes = (staging / "manifest.json").read_bytes()
         release_id = hashlib.sha256(manifest_bytes).hexdigest()
         final = agency_dir / release_id[:16]
@@ -425,31 +201,11 @@ def create_release(
         summary=record["summary"],
     )
     try:
-        with store.transaction() as write:
-            write.execute(
-                f"INSERT INTO releases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant
-                [
-                    release.release_id,
-                    agency_slug,
-                    version,
-                    release.kind,
-                    reason,
-                    release.supersedes,
-                    release.content_sha256,
-                    release.path,
-                    release.created_at,
-                    release.status,
-                    json.dumps(release.summary, sort_keys=True),
-                ],
-            )
+        register(store, release)
     except BaseException:
         shutil.rmtree(final, ignore_errors=True)
         raise
     return release
-
-
-def _fields(record: ReleaseRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
 def _build(
@@ -468,7 +224,7 @@ def _build(
     correction: bool,
     today: dt.date,
 ) -> dict[str, Any]:
-    families = _family_identifiers(standard, frames)
+    families = family_identifiers(standard, frames)
     resources: list[dict[str, Any]] = []
     rows: dict[str, int] = {}
     texts: dict[str, list[str]] = {}
@@ -499,7 +255,7 @@ def _build(
         resource["alternates"] = _alternates(folder, paths[1:])
         resources.append(resource)
         rows[dataset] = public.height
-        diff = _changes(previous_dir, dataset, list(schema.primary_key), public)
+        diff = changed_rows(previous_dir, dataset, list(schema.primary_key), public)
         if diff is not None and diff.height:
             (folder / "changes").mkdir(exist_ok=True)
             diff.write_csv(folder / "changes" / f"{dataset}.csv")
@@ -583,7 +339,7 @@ def _build(
     (folder / "datapackage.json").write_bytes(_json(package))
     (folder / "dictionary.html").write_text(to_html(package), encoding="utf-8")
     files = {
-        str(p.relative_to(folder)): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+        str(p.relative_to(folder)): {"sha256": file_sha256(p), "bytes": p.stat().st_size}
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not str(p.relative_to(folder)).startswith("changes")
     }
@@ -622,7 +378,7 @@ def _build(
     for p in sorted(folder.rglob("*")):
         rel = str(p.relative_to(folder))
         if p.is_file() and rel not in files:
-            files[rel] = {"sha256": _sha256(p), "bytes": p.stat().st_size}
+            files[rel] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
     manifest = {
         "format": _FORMAT_VERSION,
         "agency": {"slug": agency_slug, "name": agency_name},
@@ -640,7 +396,7 @@ def _build(
         "changelog": entry,
     }
     (folder / "manifest.json").write_bytes(_json(manifest))
-    findings = scan(folder, _sensitive(standard, frames, families, policy, texts))
+    findings = scan(folder, sensitive_values(standard, frames, families, policy, texts))
     if findings:
         listed = "; ".join(f"{f.file}: {f.kind} ({f.source})" for f in findings[:10])
         raise LeakDetectedError(
@@ -648,75 +404,3 @@ def _build(
             "Nothing was published."
         )
     return {"content_sha256": content, "kind": kind, "summary": summary}
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """The outcome of ``verify_release``."""
-
-    release: ReleaseRecord
-    files: int
-    problems: list[str]
-
-    @property
-    def ok(self) -> bool:
-        """Whether every check passed."""
-        return not self.problems
-
-
-def verify_release(
-    store: Store, releases_dir: Path, release: str, *, frictionless: bool = True
-) -> Verification:
-    """Re-hash every file of a release against its manifest and check its data package."""
-    record = find_release(store, release)
-    folder = releases_dir.parent / record.path
-    problems: list[str] = []
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise IntegrityError(f"release {record.short_id}: manifest.json is missing from {folder}")
-    if _sha256(manifest_path) != record.release_id:
-        problems.append("manifest.json does not hash to the release id (it was edited)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    listed: dict[str, dict[str, Any]] = manifest["files"]
-    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {
-        "manifest.json"
-    }
-    problems += [f"{name}: missing" for name in sorted(set(listed) - present)]
-    problems += [f"{name}: not in the manifest" for name in sorted(present - set(listed))]
-    for name in sorted(set(listed) & present):
-        path = folder / name
-        if path.stat().st_size != listed[name]["bytes"] or _sha256(path) != listed[name]["sha256"]:
-            problems.append(f"{name}: content differs from the manifest")
-    if "datapackage.json" in present:
-        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        for resource in package["resources"]:
-            entry = listed.get(resource["path"])
-            if entry is None or resource["hash"] != f"sha256:{entry['sha256']}":
-                problems.append(
-                    f"datapackage.json: {resource['path']} hash disagrees with the manifest"
-                )
-            elif resource["path"].endswith(".csv") and (folder / resource["path"]).exists():
-                lines = (
-                    pl.scan_csv(folder / resource["path"], infer_schema=False)
-                    .select(pl.len())
-                    .collect()
-                    .item()
-                )
-                if lines != resource["rows"]:
-                    problems.append(
-                        f"{resource['path']}: {lines} rows, the package says {resource['rows']}"
-                    )
-        if frictionless and not problems:
-            problems += _frictionless(folder / "datapackage.json")
-    return Verification(release=record, files=len(listed), problems=problems)
-
-
-def _frictionless(path: Path) -> list[str]:
-    try:
-        import frictionless
-    except ImportError:  # the library is optional; the hashes above are the proof
-        return []
-    report = frictionless.validate(str(path))
-    if report.valid:
-        return []
-    return [f"frictionless: {error}" for error in report.flatten(["type", "note"])[:20]]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from openblotter.schema.model import Field, TableSchema
     from openblotter.schema.registry import Standard
 
-__all__ = ["to_html", "to_json", "to_markdown"]
+__all__ = ["PAGE_STYLE", "to_html", "to_json", "to_markdown"]
 
 _PRIVACY_TEXT = {
     "public": "published as is",
@@ -21,6 +21,17 @@ _PRIVACY_TEXT = {
     "restricted": "never published",
     "prohibited": "never stored",
 }
+
+
+#: the stylesheet of OpenBlotter's standalone HTML pages (readable, high-contrast, visible focus)
+PAGE_STYLE = (
+    "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:72rem;"
+    "padding:1rem;color:#1a1a1a;background:#fff}table{border-collapse:collapse;width:100%;"
+    "margin:1rem 0}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
+    "vertical-align:top}caption{font-weight:bold;text-align:left;padding:.4rem 0}"
+    "a{color:#0645ad}a:focus,a:hover{outline:3px solid #1a1a1a}"
+    ".skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff}"
+)
 
 
 def to_json(standard: Standard) -> str:
@@ -145,14 +156,6 @@ def to_html(standard: Standard, datasets: list[str] | None = None) -> str:
             '<thead><tr><th scope="col">Code</th><th scope="col">Label</th>'
             f'<th scope="col">Description</th></tr></thead><tbody>{rows}</tbody></table>'
         )
-    style = (
-        "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:72rem;"
-        "padding:1rem;color:#1a1a1a;background:#fff}table{border-collapse:collapse;width:100%;"
-        "margin:1rem 0}th,td{border:1px solid #767676;padding:.4rem;text-align:left;"
-        "vertical-align:top}caption{font-weight:bold;text-align:left;padding:.4rem 0}"
-        "a{color:#0645ad}a:focus,a:hover{outline:3px solid #1a1a1a}"
-        ".skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff}"
-    )
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -161,7 +164,7 @@ def to_html(standard: Standard, datasets: list[str] | None = None) -> str:
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{escape(title)}</title>",
-            f"<style>{style}</style>",
+            f"<style>{PAGE_STYLE}</style>",
             "</head>",
             "<body>",
             '<a class="skip" href="#main">Skip to the data dictionary</a>',
