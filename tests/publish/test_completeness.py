@@ -36,7 +36,12 @@ def test_completeness__predicated_fields_count_among_their_records(standard: Sta
                 "search_basis": [],
                 "contraband_found": None,
             },
-            {"stop_id": "3", "subject_seq": 1, "search_conducted": False},
+            {
+                "stop_id": "3",
+                "subject_seq": 1,
+                "search_conducted": False,
+                "subject_identity_source": "unknown",
+            },
             {"stop_id": "4", "subject_seq": 1, "search_conducted": None, "subject_race": "white"},
         ],
     )
@@ -50,6 +55,8 @@ def test_completeness__predicated_fields_count_among_their_records(standard: Sta
     assert rows["search_conducted"]["records"] == 4
     assert rows["search_conducted"]["share"] == 0.75
     assert rows["subject_race"]["share"] == 0.25
+    assert rows["subject_identity_source"]["share"] == 0.25  # carried …
+    assert rows["subject_identity_source"]["known_share"] == 0.0  # … but says nothing
     assert "subject_last_name" in report.never_provided("stop_subjects")
     assert "search_conducted" not in report.never_provided("stop_subjects")
 

@@ -187,7 +187,14 @@ def completeness(app: AppContext, agency_slug: str, all_fields: bool, fmt: str) 
         click.echo(report.datasets)
         click.echo(
             fields.select(
-                "dataset", "field", "toolkit", "denominator", "records", "carried", "share"
+                "dataset",
+                "field",
+                "toolkit",
+                "denominator",
+                "records",
+                "carried",
+                "share",
+                "known_share",
             )
         )
         flagged = report.months.filter(pl.col("flag") != "")

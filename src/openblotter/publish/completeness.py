@@ -8,7 +8,9 @@ value when the list is not empty. Besides the shares: each dataset's date range,
 suspiciously few records, and the fields the agency never provides.
 
 Open Policing computes coverage the same way (share of non-NA values; predicated columns among
-records where the predicate is TRUE), with one rule we add as theirs: ``contraband_found`` counts
+records where the predicate is TRUE). ``known_share`` goes one step further than Open Policing:
+a coded value of ``unknown`` is carried but tells nothing, so it counts only in ``share``. One
+rule is Open Policing's and not the standard's: ``contraband_found`` counts
 among searched people (our standard lets contraband be found without a search, ADR 0002).
 """
 
@@ -23,7 +25,14 @@ if TYPE_CHECKING:
     from openblotter.schema.model import Field, TableSchema
     from openblotter.schema.registry import Standard
 
-__all__ = ["EXTRA_PREDICATES", "LOW_MONTH_SHARE", "Completeness", "completeness", "date_field"]
+__all__ = [
+    "EXTRA_PREDICATES",
+    "LOW_MONTH_SHARE",
+    "UNKNOWN",
+    "Completeness",
+    "completeness",
+    "date_field",
+]
 
 #: predicated denominators Open Policing uses that the standard does not enforce on entry
 EXTRA_PREDICATES: dict[tuple[str, str], tuple[str, object]] = {
@@ -32,6 +41,8 @@ EXTRA_PREDICATES: dict[tuple[str, str], tuple[str, object]] = {
 #: a month with fewer records than this share of the median month is flagged
 LOW_MONTH_SHARE = 0.5
 _SKIP = frozenset({"agency_slug"})
+#: the code that says a value was recorded as not known
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,16 @@ def _present(fld: Field) -> pl.Expr:
     return column.is_not_null()
 
 
+def _known(fld: Field) -> pl.Expr:
+    """Carried and not the code ``unknown`` (for a list: some element is not ``unknown``)."""
+    column = pl.col(fld.name)
+    if fld.codelist is None:
+        return _present(fld)
+    if fld.type == "list":
+        return _present(fld) & (column.list.eval(pl.element() != UNKNOWN).list.any())
+    return _present(fld) & (column != UNKNOWN)
+
+
 def _predicate(schema: TableSchema, fld: Field) -> tuple[str, object] | None:
     if fld.only_when is not None:
         return fld.only_when.field, fld.only_when.equals
@@ -80,18 +101,21 @@ def _field_rows(schema: TableSchema, frame: pl.DataFrame) -> pl.DataFrame:
         if predicate is not None and predicate[0] in frame.columns:
             applies = pl.col(predicate[0]).eq(pl.lit(predicate[1])).fill_null(value=False)
             denominator = f"records where {predicate[0]} is {str(predicate[1]).lower()}"
-            exprs += [
-                applies.sum().alias(f"{fld.name}__n"),
-                (applies & _present(fld)).sum().alias(f"{fld.name}__c"),
-            ]
         else:
+            predicate = None
+            applies = pl.lit(value=True)
             denominator = "all records"
-            exprs += [pl.len().alias(f"{fld.name}__n"), _present(fld).sum().alias(f"{fld.name}__c")]
+        exprs += [
+            (applies.sum() if predicate else pl.len()).alias(f"{fld.name}__n"),
+            (applies & _present(fld)).sum().alias(f"{fld.name}__c"),
+            (applies & _known(fld)).sum().alias(f"{fld.name}__k"),
+        ]
         meta.append((fld, denominator))
     sums = frame.select(exprs).row(0, named=True) if exprs else {}
     rows = []
     for fld, denominator in meta:
         n, carried = int(sums[f"{fld.name}__n"]), int(sums[f"{fld.name}__c"])
+        known = int(sums[f"{fld.name}__k"])
         rows.append(
             {
                 "dataset": schema.name,
@@ -102,6 +126,7 @@ def _field_rows(schema: TableSchema, frame: pl.DataFrame) -> pl.DataFrame:
                 "records": n,
                 "carried": carried,
                 "share": round(carried / n, 4) if n else None,
+                "known_share": round(known / n, 4) if n else None,
             }
         )
     return pl.DataFrame(
@@ -115,6 +140,7 @@ def _field_rows(schema: TableSchema, frame: pl.DataFrame) -> pl.DataFrame:
             "records": pl.Int64,
             "carried": pl.Int64,
             "share": pl.Float64,
+            "known_share": pl.Float64,
         },
     )
 
