@@ -14,10 +14,10 @@ dimension: those sums are what an attacker subtracts (CDC WONDER was read back t
    suppressed cells are (a zero row in the null space of the sums over the suppressed cells),
    or when the knowledge that a suppressed cell is at least 1 (zeros are published, so a reader
    knows it) forces some cells to exactly 1 (found with a few linear programmes), which may in
-   turn fix others. For each recoverable cell another cell near it is suppressed, and steps 2 and 3
-   run again. The audit works on the linear relaxation: it does not look for a cell whose
-   possible values, though not one number, hold only one whole number (the property test
-   attacks for exactly that, and has not found one).
+   turn fix others. When neither finds anything, two linear programmes per suppressed cell
+   look for a cell whose possible values, though not one number, hold only one whole number
+   (2.5 to 3 means 3: counts are whole; the property test found such a table). For each
+   recoverable cell another cell near it is suppressed, and steps 2 and 3 run again.
 
 The audit is the attack of the property test (``tests/privacy/test_suppress.py``), written there
 independently from the published table alone. Protection holds within one release's tables;
@@ -28,6 +28,7 @@ ones the suppression protects).
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -180,6 +181,46 @@ def _exposed(hidden: set[int], eqs: list[tuple[int, list[int]]], counts: np.ndar
     return exposed
 
 
+def _pinned(a_eq: np.ndarray, b_eq: np.ndarray, cell: int) -> bool:
+    """Whether only one whole number fits ``cell`` (its smallest and largest possible value)."""
+    objective = np.zeros(a_eq.shape[1])
+    objective[cell] = 1.0
+    bounds = [(1, None)] * a_eq.shape[1]
+    high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    if high.status == 3:  # unbounded above: many values fit
+        return False
+    low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    return bool(math.floor(-high.fun + 1e-6) - math.ceil(low.fun - 1e-6) < 1)
+
+
+def _whole_number_exposed(
+    hidden: set[int], eqs: list[tuple[int, list[int]]], counts: np.ndarray
+) -> list[int]:
+    """Hidden cells whose possible values, though not one number, hold one whole number.
+
+    Counts are whole numbers: a cell that can be anything from 2.5 to 3 is 3. A few solutions
+    in varied directions first show most cells taking values at least 1 apart; only the others
+    get their two linear programmes. Run once the cheaper checks find nothing.
+    """
+    exposed = []
+    rng = np.random.default_rng(0)
+    for component in _components(hidden, eqs):
+        a_eq, b_eq = _system(component, eqs, counts, hidden)
+        n = len(component)
+        directions = [np.ones(n), -np.ones(n), *rng.choice([-1.0, 1.0], size=(4, n))]
+        points = []
+        for direction in directions:
+            result = linprog(
+                direction, A_eq=a_eq, b_eq=b_eq, bounds=[(1, None)] * n, method="highs"
+            )
+            if result.status == 0:
+                points.append(result.x)
+        spread = np.ptp(np.array(points), axis=0) if points else np.zeros(n)
+        doubtful = np.flatnonzero(spread < 1 - 1e-6)
+        exposed += [component[i] for i in doubtful if _pinned(a_eq, b_eq, int(i))]
+    return exposed
+
+
 def _components(hidden: set[int], eqs: list[tuple[int, list[int]]]) -> list[list[int]]:
     parent_of = {c: c for c in hidden}
 
@@ -255,7 +296,7 @@ def suppress(cells: pl.DataFrame, dims: Sequence[str], k: int) -> Suppression:
     while True:
         close()
         rounds += 1
-        exposed = _exposed(hidden, eqs, counts)
+        exposed = _exposed(hidden, eqs, counts) or _whole_number_exposed(hidden, eqs, counts)
         widened = [_widen(cell, hidden, eqs, by_cell, counts) for cell in exposed]
         if not any(widened):  # nothing exposed, or nothing left to hide around it
             break
