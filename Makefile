@@ -43,6 +43,8 @@ fix: install
 
 bench: install services
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/release.py
+	$(BIN)/python benchmarks/veil.py
 
 clean:
 	rm -rf $(VENV) blotter-data .pytest_cache .mypy_cache .ruff_cache
