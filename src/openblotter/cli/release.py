@@ -9,6 +9,7 @@ import click
 import polars as pl
 
 from openblotter.cli.context import AppContext, pass_app
+from openblotter.cli.output import format_option
 from openblotter.clock import SystemClock
 from openblotter.errors import IntegrityError, NotFoundError
 from openblotter.ingest.agencies import AgencyFolder
@@ -144,14 +145,7 @@ def verify(app: AppContext, release_id: str) -> None:
 @click.command()
 @click.option("--agency", "agency_slug", required=True, help="Agency slug.")
 @click.option("--all-fields", is_flag=True, help="Every field, not only the toolkit's.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @pass_app
 def completeness(app: AppContext, agency_slug: str, all_fields: bool, fmt: str) -> None:
     """What share of records carry each field the toolkit requires; months and gaps."""

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from openblotter.schema.model import Field, TableSchema
     from openblotter.schema.registry import Standard
 
-__all__ = ["KNOWN", "NAMES", "family_root", "identifier_fields", "record_identifiers"]
+__all__ = [
+    "KNOWN",
+    "NAMES",
+    "family_root",
+    "identifier_fields",
+    "merge_identifiers",
+    "record_identifiers",
+]
 
 NAMES = "_names"
 KNOWN = "_known"
@@ -78,13 +85,15 @@ def record_identifiers(frame: pl.DataFrame, schema: TableSchema, key: list[str])
         (pl.concat_list(names) if names else pl.lit([], pl.List(pl.String))).alias(NAMES),
         (pl.concat_list(known) if known else pl.lit([], pl.List(pl.String))).alias(KNOWN),
     )
-    return exploded.group_by(key, maintain_order=True).agg(
-        pl.col(NAMES)
+    return merge_identifiers(exploded, key)
+
+
+def merge_identifiers(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """One row per ``key``: the union of the ``_names`` and ``_known`` lists of its rows."""
+    return frame.group_by(key, maintain_order=True).agg(
+        pl.col(column)
         .list.explode(keep_nulls=False, empty_as_null=False)
         .drop_nulls()
-        .unique(maintain_order=True),
-        pl.col(KNOWN)
-        .list.explode(keep_nulls=False, empty_as_null=False)
-        .drop_nulls()
-        .unique(maintain_order=True),
+        .unique(maintain_order=True)
+        for column in (NAMES, KNOWN)
     )

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from openblotter.privacy.identifiers import KNOWN, NAMES, family_root, record_identifiers
+from openblotter.privacy.identifiers import (
+    KNOWN,
+    NAMES,
+    family_root,
+    merge_identifiers,
+    record_identifiers,
+)
 from openblotter.publish.completeness import date_field
 from openblotter.schema.ddl import quote
 from openblotter.schema.frames import frame_schema
@@ -82,21 +88,7 @@ def family_identifiers(standard: Standard, frames: dict[str, pl.DataFrame]) -> F
         keys[root] = root_key
     out = {}
     for root, parts in families.items():
-        columns = list(keys[root])
-        merged = (
-            pl.concat(parts)
-            .group_by(columns, maintain_order=True)
-            .agg(
-                pl.col(NAMES)
-                .list.explode(keep_nulls=False, empty_as_null=False)
-                .drop_nulls()
-                .unique(maintain_order=True),
-                pl.col(KNOWN)
-                .list.explode(keep_nulls=False, empty_as_null=False)
-                .drop_nulls()
-                .unique(maintain_order=True),
-            )
-        )
+        merged = merge_identifiers(pl.concat(parts), list(keys[root]))
         merged = merged.filter((pl.col(NAMES).list.len() > 0) | (pl.col(KNOWN).list.len() > 0))
         out[root] = (keys[root], merged)
     return out
