@@ -33,14 +33,22 @@ from openblotter.privacy.identifiers import KNOWN, NAMES, family_root, identifie
 from openblotter.schema.model import PrivacyClass
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
     from pathlib import Path
 
     from openblotter.privacy.policy import PublicationPolicy
     from openblotter.publish.snapshot import Families
     from openblotter.schema.registry import Standard
 
-__all__ = ["Finding", "Sensitive", "file_text", "normalise", "scan", "sensitive_values"]
+__all__ = [
+    "Finding",
+    "Sensitive",
+    "file_chunks",
+    "file_text",
+    "normalise",
+    "scan",
+    "sensitive_values",
+]
 
 _SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 
@@ -88,27 +96,49 @@ class Sensitive:
             self.values[norm] = source
 
 
-def file_text(path: Path) -> str:
-    """Everything a reader of the file can see, as text."""
+_CHUNK = 8 << 20  # characters of text scanned at a time
+_OVERLAP = 512  # carried from one chunk to the next, so no value is cut in two
+
+
+def _xml_text(xml: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "\n", xml))
+
+
+def file_chunks(path: Path) -> Iterator[str]:
+    """Everything a reader of the file can see, as pieces of text (memory stays bounded)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        parts = []
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
-                xml = archive.read(name).decode("utf-8", errors="replace")
-                parts.append(html.unescape(re.sub(r"<[^>]+>", "\n", xml)))
-        return "\n".join(parts)
+                with archive.open(name) as member:
+                    tail = ""
+                    while block := member.read(_CHUNK):
+                        xml = tail + block.decode("utf-8", errors="ignore")
+                        cut = xml.rfind(">") + 1  # never split a tag
+                        tail = xml[cut:]
+                        yield _xml_text(xml[:cut])
+                    yield _xml_text(tail)
+        return
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
-        frame = pl.DataFrame(table)
-        lists = [n for n, t in frame.schema.items() if isinstance(t, pl.List)]
-        frame = frame.with_columns([pl.col(n).list.join("\n") for n in lists])
-        text = frame.select(pl.all().cast(pl.String)).write_csv()
-        metadata = pq.read_metadata(path).metadata or {}
-        return text + "\n".join(v.decode("utf-8", "replace") for v in metadata.values())
-    return path.read_bytes().decode("utf-8", errors="replace")
+        parquet = pq.ParquetFile(path)
+        for batch in parquet.iter_batches(batch_size=100_000):
+            frame = pl.DataFrame(batch)
+            lists = [n for n, t in frame.schema.items() if isinstance(t, pl.List)]
+            frame = frame.with_columns([pl.col(n).list.join("\n") for n in lists])
+            yield frame.select(pl.all().cast(pl.String)).write_csv()
+        metadata = parquet.metadata.metadata or {}
+        yield "\n".join(v.decode("utf-8", "replace") for v in metadata.values())
+        return
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        while text := handle.read(_CHUNK):
+            yield text
+
+
+def file_text(path: Path) -> str:
+    """Everything a reader of the file can see, as one text (for small files and tests)."""
+    return "".join(file_chunks(path))
 
 
 def _distinctive_hits(flat: str, values: dict[str, str]) -> set[str]:
@@ -162,17 +192,20 @@ def scan(folder: Path, sensitive: Sensitive) -> list[Finding]:
     canaries = [normalise(c) for c in sensitive.canaries if normalise(c)]
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = str(path.relative_to(folder))
-        text = file_text(path)
-        flat = f" {normalise(text)} "
-        findings += [
-            Finding(relative, "canary", "planted canary") for c in canaries if f" {c} " in flat
-        ]
-        findings += [
-            Finding(relative, "identifier", s)
-            for s in sorted(_distinctive_hits(flat, sensitive.values))
-        ]
+        hits: set[str] = set()
+        seen_canary = False
+        carry = ""
+        for piece in file_chunks(path):
+            flat = f" {normalise(carry + piece)} "
+            seen_canary = seen_canary or any(f" {c} " in flat for c in canaries)
+            hits |= _distinctive_hits(flat, sensitive.values)
+            carry = piece[-_OVERLAP:]
+        if seen_canary:
+            findings.append(Finding(relative, "canary", "planted canary"))
+        findings += [Finding(relative, "identifier", s) for s in sorted(hits)]
         if path.suffix == ".csv":
-            header = text.split("\n", 1)[0].split(",")
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                header = handle.readline().rstrip("\n").split(",")
             findings += [
                 Finding(relative, "restricted column", c)
                 for c in header
