@@ -173,7 +173,8 @@ def completeness(app: AppContext, agency_slug: str, all_fields: bool, fmt: str) 
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,
-        tbl_width_chars=140,
+        tbl_width_chars=220,
+        fmt_str_lengths=60,
         tbl_hide_dataframe_shape=True,
         tbl_formatting="ASCII_MARKDOWN",
         tbl_hide_column_data_types=True,
