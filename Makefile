@@ -10,7 +10,7 @@ export BLOTTER_TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[postgres,xlsx]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[postgres,xlsx,analysis]" --group dev
 	touch $(STAMP)
 
 install: $(STAMP)

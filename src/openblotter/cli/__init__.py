@@ -54,7 +54,7 @@ def cli(ctx: click.Context, data_dir: Path | None, debug: bool, log_level: str |
 
 
 def _register() -> None:
-    from openblotter.cli import db, demo, generate, ingest, mapping, release, sql, standard
+    from openblotter.cli import analyze, db, demo, generate, ingest, mapping, release, sql, standard
 
     for command in (
         standard.standard,
@@ -67,6 +67,7 @@ def _register() -> None:
         generate.generate,
         release.release,
         release.completeness,
+        analyze.analyze,
         demo.demo,
     ):
         cli.add_command(command)
