@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
+    import datetime as dt
     from pathlib import Path
 
-__all__ = ["changes"]
+__all__ = ["changelog", "changes"]
 
 
 def _row_digest(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
@@ -60,3 +61,31 @@ def changes(
         .select(*key, "change")
         .sort(key)
     )
+
+
+def changelog(
+    previous_log: str,
+    agency_name: str,
+    today: dt.date,
+    kind: str,
+    reason: str,
+    supersedes: tuple[str, int] | None,
+    changes: dict[str, dict[str, int]],
+) -> str:
+    """The release's CHANGELOG.md: its own entry (why, when, which rows) above the earlier ones."""
+    lines = [f"## {today.isoformat()} — {kind}", ""]
+    if reason:
+        lines += [f"Why: {reason}", ""]
+    if supersedes is None:
+        lines += ["First release.", ""]
+    else:
+        release_id, version = supersedes
+        lines += [f"Supersedes release {release_id[:16]} (version {version}).", ""]
+        for dataset, counts in sorted(changes.items()):
+            described = ", ".join(f"{n} {c}" for c, n in counts.items())
+            lines.append(f"- {dataset}: {described} (rows listed in changes/{dataset}.csv)")
+        if not changes:
+            lines.append("- no record-level rows changed")
+        lines.append("")
+    header = f"# Changelog of {agency_name} releases\n\n"
+    return header + "\n".join(lines) + "\n" + previous_log.removeprefix(header)

@@ -35,6 +35,7 @@ from openblotter.privacy.policy import LICENCES
 from openblotter.publish.aggregates import aggregate, choose_geography
 from openblotter.publish.completeness import completeness, date_field
 from openblotter.publish.datapackage import frame_fields, published_schema, to_html
+from openblotter.publish.errata import changelog
 from openblotter.publish.errata import changes as changed_rows
 from openblotter.publish.leakscan import scan, sensitive_values
 from openblotter.publish.registry import (
@@ -355,25 +356,9 @@ def _build(
         "changes": changes,
     }
     old_log = (previous_dir / "CHANGELOG.md").read_text(encoding="utf-8") if previous_dir else ""
-    lines = [f"## {today.isoformat()} — {kind}", ""]
-    if reason:
-        lines += [f"Why: {reason}", ""]
-    if previous is None:
-        lines += ["First release.", ""]
-    else:
-        lines += [
-            f"Supersedes release {previous.release_id[:16]} (version {previous.version}).",
-            "",
-        ]
-        for dataset, counts in sorted(changes.items()):
-            described = ", ".join(f"{n} {c}" for c, n in counts.items())
-            lines.append(f"- {dataset}: {described} (rows listed in changes/{dataset}.csv)")
-        if not changes:
-            lines.append("- no record-level rows changed")
-        lines.append("")
-    header = f"# Changelog of {agency_name} releases\n\n"
-    body = old_log.removeprefix(header)
-    (folder / "CHANGELOG.md").write_text(header + "\n".join(lines) + "\n" + body, encoding="utf-8")
+    supersedes = (previous.release_id, previous.version) if previous else None
+    text = changelog(old_log, agency_name, today, kind, reason, supersedes, changes)
+    (folder / "CHANGELOG.md").write_text(text, encoding="utf-8")
     summary = {"rows": rows, "suppression": suppression, "changes": changes}
     for p in sorted(folder.rglob("*")):
         rel = str(p.relative_to(folder))
