@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from openblotter.cli.output import FORMATS, render
+from openblotter.cli.output import format_option, render
 from openblotter.errors import SourceUnreadableError
 from openblotter.storage.base import QueryResult
 
@@ -104,14 +104,7 @@ def _table(rows: list[dict[str, Any]], by: str | None) -> QueryResult:
     "--warmup", type=int, default=None, help="Warm-up iterations per chain [default: --draws]."
 )
 @click.option("--chains", type=int, default=2, show_default=True, help="Number of NUTS chains.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 def threshold(
     counts_path: Path,
     location: str,
