@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "AGE_BANDS",
+    "AGE_BREAKS",
     "GENERALIZERS",
     "age_band",
     "block_address",
@@ -39,14 +41,16 @@ __all__ = [
     "time_hour",
 ]
 
-_BREAKS = [14, 17, 24, 34, 44, 54, 64]  # right-closed: 14 → "under 15", 15 → "15-17"
-_BANDS = ["under 15", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65 and over"]
+AGE_BREAKS = (14, 17, 24, 34, 44, 54, 64)  # right-closed: 14 → "under 15", 15 → "15-17"
+AGE_BANDS = ("under 15", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65 and over")
 
 
 def age_band(age: pl.Expr) -> pl.Expr:
     """The ``age_band`` code of an age in years (null stays null)."""
-    index = pl.sum_horizontal([(age > edge).cast(pl.Int32) for edge in _BREAKS])
-    band = index.replace_strict(list(range(len(_BANDS))), _BANDS, return_dtype=pl.String)
+    index = pl.sum_horizontal([(age > edge).cast(pl.Int32) for edge in AGE_BREAKS])
+    band = index.replace_strict(
+        list(range(len(AGE_BANDS))), list(AGE_BANDS), return_dtype=pl.String
+    )
     return pl.when(age.is_not_null()).then(band).otherwise(None)
 
 

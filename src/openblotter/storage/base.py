@@ -48,6 +48,8 @@ class QueryResult:
 class Transaction(abc.ABC):
     """An open transaction; obtained only from ``Store.transaction()``."""
 
+    dialect: ClassVar[Dialect]
+
     @abc.abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement."""

@@ -35,6 +35,8 @@ def _result(cursor: duckdb.DuckDBPyConnection) -> QueryResult:
 
 
 class _DuckDBTransaction(Transaction):
+    dialect: ClassVar[Dialect] = "duckdb"
+
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
         self._cursor = cursor
 

@@ -75,6 +75,8 @@ def arrow_to_copy_csv(data: pa.Table) -> bytes:
 
 
 class _PostgresTransaction(Transaction):
+    dialect: ClassVar[Dialect] = "postgres"
+
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
 
