@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
-import polars as pl
 
 from openblotter.privacy.generalize import AGE_BANDS, AGE_BREAKS
 from openblotter.schema import load_standard
@@ -29,6 +28,8 @@ from openblotter.schema.frames import frame_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+
+    import polars as pl
 
     from openblotter.storage.base import Transaction
 
@@ -135,8 +136,7 @@ def run(expr: ir.Table, tx: Transaction) -> pl.DataFrame:
 
 def run_on(expr: ir.Table, backend: Any) -> pl.DataFrame:
     """Run ``expr`` on another Ibis backend that holds tables named as the standard's datasets."""
-    result = backend.to_polars(expr)
-    assert isinstance(result, pl.DataFrame)
+    result: pl.DataFrame = backend.to_polars(expr)
     return result
 
 
@@ -161,5 +161,5 @@ def counts(
     """``GROUP BY by`` with ``n`` (rows) and the sum of each boolean in ``measures``."""
     aggregates: dict[str, Any] = {"n": view.count()}
     for name, flag in (measures or {}).items():
-        aggregates[name] = flag.fill_null(False).cast("int64").sum()  # type: ignore[attr-defined]
+        aggregates[name] = flag.fill_null(ibis.literal(value=False)).cast("int64").sum()
     return view.group_by(list(by)).aggregate(**aggregates)
