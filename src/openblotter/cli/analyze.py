@@ -1,6 +1,8 @@
-"""``blotter analyze``: run a disparity test on a counts file and print one row per estimate.
+"""``blotter analyze``: run a disparity test on an agency's records or on a counts file.
 
-``blotter analyze threshold`` fits the threshold test (``docs/methods/threshold-test.md``) to a
+``blotter analyze METHOD --agency SLUG`` runs one method of the analysis suite on the store
+(``cli/analyze_agency.py``). ``blotter analyze threshold --counts FILE`` fits the threshold
+test (``docs/methods/threshold-test.md``) to a
 CSV of aggregated counts — one row per location x group, with stop, search and hit counts — and
 prints one row per location x group (threshold = posterior mean, with its 95 % credible
 interval), then the stop-weighted threshold of each group and its difference from the reference
@@ -16,6 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from openblotter.analysis.suite import METHODS
+from openblotter.cli.analyze_agency import (
+    COMMAND_NAMES,
+    agency_options,
+    print_result,
+    run_for_agency,
+)
+from openblotter.cli.context import AppContext, pass_app
 from openblotter.cli.output import format_option, render
 from openblotter.errors import SourceUnreadableError
 from openblotter.storage.base import QueryResult
@@ -41,7 +51,7 @@ _ROUNDED = {
 
 @click.group()
 def analyze() -> None:
-    """Run a disparity test on aggregated counts."""
+    """Run a disparity test on an agency's records (--agency) or on a counts file."""
 
 
 def _table(rows: list[dict[str, Any]], by: str | None) -> QueryResult:
@@ -71,18 +81,24 @@ def _table(rows: list[dict[str, Any]], by: str | None) -> QueryResult:
 @click.option(
     "--counts",
     "counts_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV of counts, one row per location x group.",
 )
-@click.option("--location", required=True, help="Column naming the location (e.g. county).")
-@click.option("--group", required=True, help="Column naming the group (e.g. driver race).")
-@click.option("--stops", required=True, help="Column with the number of stops.")
-@click.option("--searches", required=True, help="Column with the number of searches.")
+@click.option("--agency", default=None, help="Fit an agency's stops in the store instead.")
+@click.option("--location", default=None, help="Column naming the location (e.g. county).")
+@click.option("--group", default=None, help="Column naming the group (e.g. driver race).")
+@click.option("--stops", default=None, help="Column with the number of stops.")
+@click.option("--searches", default=None, help="Column with the number of searches.")
 @click.option(
-    "--hits", required=True, help="Column with the number of searches that found contraband."
+    "--hits", default=None, help="Column with the number of searches that found contraband."
 )
-@click.option("--by", default=None, help="Column to split on; one fit per value (e.g. state).")
+@click.option(
+    "--by",
+    default=None,
+    help="Counts: column to split on, one fit per value (e.g. state). Agency: the geography "
+    "used as locations [default: the agency's own].",
+)
 @click.option(
     "--model",
     type=click.Choice(["beta", "discriminant"]),
@@ -105,13 +121,16 @@ def _table(rows: list[dict[str, Any]], by: str | None) -> QueryResult:
 )
 @click.option("--chains", type=int, default=2, show_default=True, help="Number of NUTS chains.")
 @format_option
+@pass_app
 def threshold(
-    counts_path: Path,
-    location: str,
-    group: str,
-    stops: str,
-    searches: str,
-    hits: str,
+    app: AppContext,
+    counts_path: Path | None,
+    agency: str | None,
+    location: str | None,
+    group: str | None,
+    stops: str | None,
+    searches: str | None,
+    hits: str | None,
     by: str | None,
     model: str,
     reference_group: str | None,
@@ -130,6 +149,28 @@ def threshold(
     import numpyro  # type: ignore[import-untyped]  # the host device count must be set before JAX starts
 
     numpyro.set_host_device_count(max(1, min(chains, os.cpu_count() or 1)))
+    if (counts_path is None) == (agency is None):
+        raise click.UsageError("give exactly one of --counts FILE and --agency SLUG")
+    if agency is not None:
+        result = run_for_agency(
+            app,
+            "threshold-test",
+            agency,
+            by=by,
+            group_field="subject_race",
+            reference=reference_group,
+            eligibility="known",
+            seed=seed,
+            draws=draws,
+        )
+        print_result(result, fmt)
+        return
+    named = {"location": location, "group": group, "stops": stops}
+    named |= {"searches": searches, "hits": hits}
+    columns = {name: value for name, value in named.items() if value is not None}
+    if len(columns) < len(named) or counts_path is None:
+        absent = ", ".join(f"--{name}" for name in named if name not in columns)
+        raise click.UsageError(f"--counts needs {absent}")
     import polars as pl
 
     from openblotter.analysis.threshold import fit_threshold
@@ -140,11 +181,11 @@ def threshold(
         raise SourceUnreadableError(f"cannot read counts file {counts_path.name}: {exc}") from exc
     fitted = fit_threshold(
         counts,
-        location=location,
-        group=group,
-        stops=stops,
-        searches=searches,
-        hits=hits,
+        location=columns["location"],
+        group=columns["group"],
+        stops=columns["stops"],
+        searches=columns["searches"],
+        hits=columns["hits"],
         by=by,
         model=cast("ModelName", model),
         chains=chains,
@@ -181,3 +222,26 @@ def threshold(
             )
             for caveat in r.caveats:
                 click.echo(f"caveat: {caveat}", err=True)
+
+
+def _method_command(method: str) -> click.Command:
+    spec = METHODS[method]
+
+    @click.command(
+        name=COMMAND_NAMES[method],
+        help=f"{spec.title}: run the {method} method on an agency's records "
+        f"(docs/methods/{method}.md).",
+    )
+    @click.option("--agency", required=True, help="Agency slug (see `blotter batches`).")
+    @agency_options
+    @format_option
+    @pass_app
+    def command(app: AppContext, /, agency: str, fmt: str, **options: Any) -> None:
+        print_result(run_for_agency(app, method, agency, **options), fmt)
+
+    return command
+
+
+for _method in METHODS:
+    if COMMAND_NAMES[_method] != "threshold":
+        analyze.add_command(_method_command(_method))

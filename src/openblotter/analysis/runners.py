@@ -1,0 +1,93 @@
+"""The runners of :data:`openblotter.analysis.suite.METHODS`: each method on one agency's store.
+
+A runner turns the reader's :class:`~openblotter.analysis.suite.Options` into the method's own
+arguments (the agency's geography, timezone and centroid where the method needs them), runs its
+aggregation in the store and returns the method's :class:`~openblotter.analysis.Result`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from openblotter.analysis.source import counts, provenance, run, subject_stops
+from openblotter.analysis.suite import agency_context, default_geography
+from openblotter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from openblotter.analysis.result import Result
+    from openblotter.analysis.suite import Options
+    from openblotter.storage.base import Transaction
+
+__all__ = ["threshold", "veil"]
+
+_STOP_DATASETS = ("stops", "stop_subjects")
+_NOT_GROUPS = ("unknown", "other")
+
+
+def _geography(tx: Transaction, agency: str, options: Options, method: str) -> str:
+    location = options.by or default_geography(tx, agency)
+    if location is None:
+        raise ConfigError(
+            f"{method} compares places within the agency, and {agency}'s stops carry no "
+            "district, precinct, beat or other geography filled on most records; give --by"
+        )
+    return location
+
+
+def threshold(tx: Transaction, agency: str, options: Options) -> Result:
+    """The threshold test with the agency's geography as locations (searches and hits by group)."""
+    from openblotter.analysis.threshold import fit_threshold
+
+    location = _geography(tx, agency, options, "The threshold test")
+    view = subject_stops(agency)
+    group = view[options.group]
+    view = view.filter(
+        group.notnull(),
+        ~group.isin(_NOT_GROUPS),
+        view[location].notnull(),
+        view.search_conducted.notnull(),
+    )
+    found = view.search_conducted & view.contraband_found.fill_null(False)  # noqa: FBT003
+    table = run(
+        counts(view, [location, options.group], {"searches": view.search_conducted, "hits": found}),
+        tx,
+    )
+    if table.is_empty() or int(table["searches"].sum()) == 0:
+        raise ConfigError(f"the threshold test needs searches, and {agency}'s stops record none")
+    return fit_threshold(
+        table.with_columns(table[location].cast(str)),
+        location=location,
+        group=options.group,
+        stops="n",
+        searches="searches",
+        hits="hits",
+        seed=options.seed,
+        draws=options.draws,
+        reference_group=options.reference or _reference(table[options.group].to_list()),
+        provenance=provenance(tx, agency, _STOP_DATASETS),
+    )
+
+
+def _reference(groups: list[str]) -> str | None:
+    return "white" if "white" in groups else None
+
+
+def veil(tx: Transaction, agency: str, options: Options) -> Result:
+    """The veil of darkness with the agency's timezone and centroid, by its geography if any."""
+    from openblotter.analysis.veil import veil_of_darkness
+
+    context = agency_context(tx, agency)
+    if context["timezone"] is None:
+        raise ConfigError(f"the veil of darkness needs {agency}'s timezone in agency.yaml")
+    location = options.by or default_geography(tx, agency)
+    view = subject_stops(agency)
+    columns = ["date", "time", "lat", "lng", "subject_race", *([location] if location else [])]
+    stops = run(view.select(*columns), tx)
+    return veil_of_darkness(
+        stops,
+        timezone=context["timezone"],
+        centroid=context["centroid"],
+        location=location,
+        reference=options.reference or "white",
+        provenance=provenance(tx, agency, _STOP_DATASETS),
+    )
