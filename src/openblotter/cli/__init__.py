@@ -54,7 +54,18 @@ def cli(ctx: click.Context, data_dir: Path | None, debug: bool, log_level: str |
 
 
 def _register() -> None:
-    from openblotter.cli import analyze, db, demo, generate, ingest, mapping, release, sql, standard
+    from openblotter.cli import (
+        analyze,
+        db,
+        demo,
+        generate,
+        ingest,
+        mapping,
+        release,
+        serve,
+        sql,
+        standard,
+    )
 
     for command in (
         standard.standard,
@@ -68,6 +79,7 @@ def _register() -> None:
         release.release,
         release.completeness,
         analyze.analyze,
+        serve.serve,
         demo.demo,
     ):
         cli.add_command(command)
