@@ -9,6 +9,7 @@ that says why, so a report shows the gap instead of dropping it.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ __all__ = [
     "Options",
     "agency_context",
     "default_geography",
+    "publishable",
     "run_method",
     "run_suite",
 ]
@@ -246,3 +248,40 @@ def run_suite(
             logger.info("%s on %s: %s", method, agency, exc)
             out.append(Failure(method, spec.title, str(exc)))
     return out
+
+
+def publishable(
+    outcomes: Sequence[Result | Failure], *, agency: str, min_cell: int, generated_at: str
+) -> dict[str, Any]:
+    """The suite's outcomes as a JSON-able document safe to publish.
+
+    An estimate resting on fewer than ``min_cell`` records (the agency's small-count rule) keeps
+    its labels and ``n`` = ``None`` but loses its value and interval, with
+    ``extra["suppressed"] = 1``; so does nothing else. Officers are identifiable by design;
+    the rule protects the civilians behind a small count.
+    """
+    results: list[dict[str, Any]] = []
+    failures: list[dict[str, str]] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Failure):
+            failures.append(outcome.to_dict())
+            continue
+        estimates = []
+        for estimate in outcome.estimates:
+            if estimate.n is not None and estimate.n < min_cell:
+                estimate = dataclasses.replace(
+                    estimate,
+                    value=None,
+                    interval=None,
+                    n=None,
+                    extra={"suppressed": 1.0},
+                )
+            estimates.append(estimate)
+        results.append(dataclasses.replace(outcome, estimates=tuple(estimates)).to_dict())
+    return {
+        "agency": agency,
+        "generated_at": generated_at,
+        "min_cell": min_cell,
+        "results": results,
+        "failures": failures,
+    }

@@ -242,6 +242,42 @@ def _method_command(method: str) -> click.Command:
     return command
 
 
+@analyze.command()
+@click.option("--agency", required=True, help="Agency slug (see `blotter batches`).")
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    type=click.Choice(sorted(METHODS)),
+    help="Run only these methods (repeat) [default: every method the agency's data allows].",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of sampled models.")
+@click.option("--draws", type=int, default=500, show_default=True, help="Draws of sampled models.")
+@click.option(
+    "--save/--no-save",
+    default=False,
+    help="Write the publishable results (small counts suppressed) to "
+    "<data-dir>/analyses/<agency>.json for the portal.",
+)
+@format_option
+@pass_app
+def suite(
+    app: AppContext,
+    agency: str,
+    methods: tuple[str, ...],
+    seed: int,
+    draws: int,
+    save: bool,
+    fmt: str,
+) -> None:
+    """Run every analysis method on an agency's records; one line per method."""
+    from openblotter.cli.analyze_agency import run_suite_for_agency
+
+    run_suite_for_agency(
+        app, agency, methods=methods or None, seed=seed, draws=draws, save=save, fmt=fmt
+    )
+
+
 for _method in METHODS:
     if COMMAND_NAMES[_method] != "threshold":
         analyze.add_command(_method_command(_method))

@@ -17,12 +17,18 @@ from openblotter.cli.output import render
 from openblotter.storage.base import QueryResult
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from openblotter.analysis.result import Result
     from openblotter.cli.context import AppContext
 
-__all__ = ["COMMAND_NAMES", "agency_options", "print_result", "run_for_agency"]
+__all__ = [
+    "COMMAND_NAMES",
+    "agency_options",
+    "print_result",
+    "run_for_agency",
+    "run_suite_for_agency",
+]
 
 COMMAND_NAMES = {
     "rates-and-benchmarks": "rates",
@@ -127,3 +133,44 @@ def run_for_agency(
         draws=draws,
     )
     return run_method(app.store(read_only=True), agency, method, options)
+
+
+def run_suite_for_agency(
+    app: AppContext,
+    agency: str,
+    *,
+    methods: Sequence[str] | None,
+    seed: int,
+    draws: int,
+    save: bool,
+    fmt: str,
+) -> None:
+    """Run the suite, print one line per method (or JSON), and save the publishable results."""
+    from openblotter.analysis.suite import Failure, Options, publishable, run_suite
+    from openblotter.cli.release import agency_publication
+    from openblotter.clock import SystemClock
+
+    store = app.store(read_only=not save)
+    outcomes = run_suite(store, agency, methods=methods, options=Options(seed=seed, draws=draws))
+    _, policy, _ = agency_publication(app, agency)
+    document = publishable(
+        outcomes,
+        agency=agency,
+        min_cell=policy.min_cell,
+        generated_at=SystemClock().now().isoformat(timespec="seconds"),
+    )
+    if save:
+        folder = app.settings.data_dir / "analyses"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{agency}.json"
+        staging = target.with_suffix(".json.tmp")
+        staging.write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str))
+        staging.replace(target)
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        return
+    rows = [
+        (o.method, "failed", o.reason) if isinstance(o, Failure) else (o.method, "ok", o.summary)
+        for o in outcomes
+    ]
+    click.echo(render(QueryResult(columns=("method", "status", "finding"), rows=rows), fmt))
