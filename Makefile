@@ -19,7 +19,7 @@ services:
 	@bash scripts/ensure-services.sh
 
 demo: install
-	$(BIN)/blotter demo
+	$(BIN)/blotter demo --serve
 
 test: install services
 	$(BIN)/ruff check src tests benchmarks

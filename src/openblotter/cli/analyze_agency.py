@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from openblotter.analysis.result import Result
     from openblotter.cli.context import AppContext
+    from openblotter.storage import Store
 
 __all__ = [
     "COMMAND_NAMES",
@@ -144,13 +145,14 @@ def run_suite_for_agency(
     draws: int,
     save: bool,
     fmt: str,
+    store: Store | None = None,
 ) -> None:
     """Run the suite, print one line per method (or JSON), and save the publishable results."""
     from openblotter.analysis.suite import Failure, Options, publishable, run_suite
     from openblotter.cli.release import agency_publication
     from openblotter.clock import SystemClock
 
-    store = app.store(read_only=not save)
+    store = store or app.store(read_only=not save)
     outcomes = run_suite(store, agency, methods=methods, options=Options(seed=seed, draws=draws))
     _, policy, _ = agency_publication(app, agency)
     document = publishable(

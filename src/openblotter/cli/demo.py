@@ -9,6 +9,7 @@ every file already loaded and every release unchanged, and changes nothing.
 from __future__ import annotations
 
 import lzma
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from openblotter.ingest.agencies import AgencyFolder
 from openblotter.ingest.mapping import load_mapping
 from openblotter.ingest.pipeline import IngestResult, ingest_file
 from openblotter.publish.release import create_release
-from openblotter.storage import initialize, status
+from openblotter.storage import Store, initialize, status
 
 __all__ = ["demo"]
 
@@ -66,9 +67,21 @@ def _line(agency: str, result: IngestResult) -> str:
     show_default=True,
     help="Build a public release of every agency after loading.",
 )
+@click.option(
+    "--analyses/--no-analyses",
+    default=True,
+    show_default=True,
+    help="Run the analysis suite on every agency and save its publishable results.",
+)
+@click.option(
+    "--serve/--no-serve",
+    default=False,
+    show_default=True,
+    help="End by serving the portal at http://127.0.0.1:8000 (make demo does).",
+)
 @pass_app
-def demo(app: AppContext, samples: Path, releases: bool) -> None:
-    """Create the store, load the bundled real agency samples and release them."""
+def demo(app: AppContext, samples: Path, releases: bool, analyses: bool, serve: bool) -> None:
+    """Create the store, load the bundled real agency samples, release and analyse them."""
     app.settings.data_dir.mkdir(parents=True, exist_ok=True)
     std = app.standard
     store = app.store(check_version=False)
@@ -123,8 +136,33 @@ def demo(app: AppContext, samples: Path, releases: bool) -> None:
                 f"  {slug:<16} release {record.short_id} v{record.version} {state}, "
                 f"{rows:,} rows in {record.path}"
             )
+    if analyses:
+        _analyse(app, store, agencies)
+    if serve:
+        from openblotter.web.main import run_server
+
+        app.close()
+        click.echo("\nServing the portal at http://127.0.0.1:8000/ (Ctrl+C stops it)")
+        os.environ["BLOTTER_DATA_DIR"] = str(app.settings.data_dir.resolve())
+        if app.settings.database_url is not None:
+            os.environ["BLOTTER_DATABASE_URL"] = app.settings.database_url.get_secret_value()
+        run_server(host="127.0.0.1", port=8000, workers=1)
+        return
     click.echo(
         "\nNext: `blotter batches`, `blotter quarantine list`, `blotter release list`, "
         "`blotter completeness --agency ky_owensboro_pd`, "
-        '`blotter sql "SELECT subject_race, count(*) FROM stop_subjects GROUP BY 1"`'
+        '`blotter sql "SELECT subject_race, count(*) FROM stop_subjects GROUP BY 1"`, '
+        "`blotter analyze rates --agency ct_hartford_pd`, `blotter serve`"
     )
+
+
+def _analyse(app: AppContext, store: Store, agencies: list[str]) -> None:
+    """Run the analysis suite on every agency and save the results for the portal."""
+    from openblotter.cli.analyze_agency import run_suite_for_agency
+
+    click.echo("\nAnalyses (saved to analyses/<agency>.json for the portal):")
+    for slug in agencies:
+        click.echo(f"\n  {slug}")
+        run_suite_for_agency(
+            app, slug, methods=None, seed=0, draws=300, save=True, fmt="table", store=store
+        )
