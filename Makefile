@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export BLOTTER_TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
 
-.PHONY: install demo test test-fast lint fix typecheck bench clean services
+.PHONY: install demo test test-fast lint fix typecheck bench clean services browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,13 @@ install: $(STAMP)
 services:
 	@bash scripts/ensure-services.sh
 
+browser:
+	@bash scripts/install-browser.sh
+
 demo: install
 	$(BIN)/blotter demo --serve
 
-test: install services
+test: install services browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy

@@ -62,6 +62,7 @@ def _register() -> None:
         ingest,
         mapping,
         release,
+        report,
         serve,
         sql,
         standard,
@@ -79,6 +80,7 @@ def _register() -> None:
         release.release,
         release.completeness,
         analyze.analyze,
+        report.report,
         serve.serve,
         demo.demo,
     ):
