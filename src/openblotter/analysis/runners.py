@@ -7,7 +7,7 @@ aggregation in the store and returns the method's :class:`~openblotter.analysis.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from openblotter.analysis.source import counts, provenance, run, subject_stops
 from openblotter.analysis.suite import agency_context, default_geography
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from openblotter.analysis.suite import Options
     from openblotter.storage.base import Transaction
 
-__all__ = ["threshold", "veil"]
+__all__ = ["outcome", "per_capita", "rates", "threshold", "veil"]
 
 _STOP_DATASETS = ("stops", "stop_subjects")
 _NOT_GROUPS = ("unknown", "other")
@@ -91,3 +91,51 @@ def veil(tx: Transaction, agency: str, options: Options) -> Result:
         reference=options.reference or "white",
         provenance=provenance(tx, agency, _STOP_DATASETS),
     )
+
+
+def rates(tx: Transaction, agency: str, options: Options) -> Result:
+    """Among-stop rates by group, broken down by the reader's ``by`` (none by default)."""
+    from openblotter.analysis.rates import among_stop_rates
+
+    return among_stop_rates(
+        tx,
+        agency,
+        by=options.by,
+        group=options.group,
+        reference=options.reference,
+        eligibility=_eligibility(options),
+    )
+
+
+def per_capita(tx: Transaction, agency: str, options: Options) -> Result:
+    """Stops, arrests and uses of force per 1,000 residents by group."""
+    from openblotter.analysis.per_capita import per_capita_rates
+
+    return per_capita_rates(
+        tx,
+        agency,
+        by=options.by,
+        group=options.group,
+        reference=options.reference,
+        eligibility=_eligibility(options),
+    )
+
+
+def outcome(tx: Transaction, agency: str, options: Options) -> Result:
+    """The outcome test within the agency's geography (overall when it has none)."""
+    from openblotter.analysis.outcome import outcome_test
+
+    return outcome_test(
+        tx,
+        agency,
+        by=options.by or default_geography(tx, agency),
+        group=options.group,
+        reference=options.reference,
+        eligibility=_eligibility(options),
+    )
+
+
+def _eligibility(options: Options) -> Literal["known", "opp"]:
+    if options.eligibility not in ("known", "opp"):
+        raise ConfigError(f"eligibility must be known or opp, not {options.eligibility!r}")
+    return "opp" if options.eligibility == "opp" else "known"

@@ -93,7 +93,11 @@ _STOP_COLUMNS = ("date", "time", "lat", "lng", "type", "reason_for_stop", *GEOGR
 
 @cache
 def table(dataset: str) -> ir.Table:
-    """The unbound Ibis table of a dataset, named and typed as the standard defines it."""
+    """The unbound Ibis table of a dataset, named and typed as the standard defines it.
+
+    Select the columns you need: the stored tables also carry provenance columns, so a bare
+    ``SELECT *`` of this table returns more than its schema says.
+    """
     schema = frame_schema(load_standard().schema(dataset))
     return ibis.table(ibis.Schema.from_polars(schema), name=dataset)
 
@@ -161,5 +165,6 @@ def counts(
     """``GROUP BY by`` with ``n`` (rows) and the sum of each boolean in ``measures``."""
     aggregates: dict[str, Any] = {"n": view.count()}
     for name, flag in (measures or {}).items():
-        aggregates[name] = flag.fill_null(ibis.literal(value=False)).cast("int64").sum()
+        # a CASE, not a cast: PostgreSQL has no boolean → bigint cast
+        aggregates[name] = ibis.ifelse(flag.fill_null(ibis.literal(value=False)), 1, 0).sum()
     return view.group_by(list(by)).aggregate(**aggregates)
