@@ -58,7 +58,6 @@ __all__ = [
     "opp_filters",
     "opp_stops",
     "place_labels",
-    "tally",
 ]
 
 Eligibility = Literal["known", "opp"]
@@ -134,17 +133,6 @@ def any_basis(basis: ir.ArrayValue, codes: tuple[str, ...]) -> ir.BooleanValue:
     """True where the list of search bases holds any of ``codes`` (False where it is empty)."""
     hit: ir.BooleanValue = ibis.or_(*(basis.contains(code) for code in codes))
     return hit.fill_null(ibis.literal(value=False))
-
-
-def tally(view: ir.Table, by: list[str], measures: Mapping[str, ir.BooleanValue]) -> ir.Table:
-    """``GROUP BY by`` with ``n`` and the number of rows where each boolean measure is true.
-
-    As :func:`openblotter.analysis.source.counts`, but summing ``CASE WHEN m THEN 1 ELSE 0``:
-    PostgreSQL has no cast from boolean to bigint, which ``counts`` relies on.
-    """
-    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
-    sums = {name: ibis.ifelse(m.fill_null(_FALSE), one, zero).sum() for name, m in measures.items()}
-    return view.group_by(by).aggregate(n=view.count(), **sums)
 
 
 def group_known(frame: pl.DataFrame, group: str, eligibility: str) -> tuple[pl.DataFrame, int, int]:

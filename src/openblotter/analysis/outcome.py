@@ -42,7 +42,6 @@ from openblotter.analysis.eligibility import (
     non_discretionary_codes,
     opp_filters,
     opp_stops,
-    tally,
 )
 from openblotter.analysis.hit_rates import CAVEATS, KINDS, METHOD, hit_rates_from_counts, summary
 from openblotter.analysis.result import Result
@@ -89,7 +88,7 @@ def aggregate(
         measures[f"{kind}_known"] = which & found.notnull()
         measures[f"{kind}_hits"] = which & found
     keys = [by, group] if by is not None else [group]
-    return tally(view, keys, measures)
+    return source.counts(view, keys, measures)
 
 
 def _opp_exclusion(raw: pl.DataFrame, group: str) -> str | None:

@@ -35,7 +35,6 @@ from openblotter.analysis.eligibility import (
     opp_filters,
     opp_stops,
     place_labels,
-    tally,
 )
 from openblotter.analysis.intervals import rate_ratio, wilson
 from openblotter.analysis.result import Estimate, Result
@@ -116,7 +115,7 @@ def aggregate(
     if eligibility == "opp":
         view = opp_stops(view)
     keys = [by, group] if by is not None else [group]
-    return tally(view, keys, _measures(view))
+    return source.counts(view, keys, _measures(view))
 
 
 def _estimates(long: pl.DataFrame, *, group: str, reference: str, level: float) -> list[Estimate]:

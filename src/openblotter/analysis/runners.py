@@ -18,7 +18,17 @@ if TYPE_CHECKING:
     from openblotter.analysis.suite import Options
     from openblotter.storage.base import Transaction
 
-__all__ = ["outcome", "per_capita", "rates", "threshold", "veil"]
+__all__ = [
+    "complaints",
+    "force",
+    "force_severity",
+    "officers",
+    "outcome",
+    "per_capita",
+    "rates",
+    "threshold",
+    "veil",
+]
 
 _STOP_DATASETS = ("stops", "stop_subjects")
 _NOT_GROUPS = ("unknown", "other")
@@ -139,3 +149,50 @@ def _eligibility(options: Options) -> Literal["known", "opp"]:
     if options.eligibility not in ("known", "opp"):
         raise ConfigError(f"eligibility must be known or opp, not {options.eligibility!r}")
     return "opp" if options.eligibility == "opp" else "known"
+
+
+def force(tx: Transaction, agency: str, options: Options) -> Result:
+    """Odds of force during a stop by group, controlling for the agency's geography and year."""
+    from openblotter.analysis.force import force_odds
+
+    return force_odds(
+        tx,
+        agency,
+        group=options.group,
+        reference=options.reference,
+        by=options.by or default_geography(tx, agency),
+    )
+
+
+def force_severity(tx: Transaction, agency: str, options: Options) -> Result:
+    """Odds of more severe reported force (or injury) by subject group."""
+    from openblotter.analysis.force import force_severity as severity
+
+    return severity(
+        tx,
+        agency,
+        group=options.group,
+        reference=options.reference,
+        by=options.by or default_geography(tx, agency, "use_of_force"),
+    )
+
+
+def complaints(tx: Transaction, agency: str, options: Options) -> Result:
+    """Sustain rates, time to decision and discipline of the agency's complaints."""
+    from openblotter.analysis.complaints import complaint_outcomes
+
+    group = "complainant_race" if options.group == "subject_race" else options.group
+    return complaint_outcomes(tx, agency, group=group, reference=options.reference, by=options.by)
+
+
+def officers(tx: Transaction, agency: str, options: Options) -> Result:
+    """Each officer's stops of Black people against peers in the same places and times."""
+    from openblotter.analysis.officers import officer_benchmark
+
+    return officer_benchmark(
+        tx,
+        agency,
+        group=options.group,
+        reference=options.reference,
+        by=options.by or default_geography(tx, agency),
+    )
