@@ -174,3 +174,34 @@ def test_report__prints(report_file: Path, browser: WebDriver) -> None:
     pdf = base64.b64decode(browser.print_page())
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 20_000
+
+
+def test_report__in_spanish_has_no_axe_violations_on_a_phone(
+    tmp_path: Path, browser_ready: None
+) -> None:
+    path = tmp_path / "informe.html"
+    html = render_report(
+        "Synthetic Police Department",
+        samples.all_results(),
+        generated_at=samples.GENERATED_AT,
+        provenance=samples.PROVENANCE,
+        subject=("drivers", "driver"),
+        locale="es",
+    )
+    path.write_text(html, encoding="utf-8")
+    driver = make_driver(width=375, height=740)
+    try:
+        violations = run_axe(driver, path)
+        lang = driver.execute_script("return document.documentElement.lang")
+        english = driver.execute_script(
+            "return [...document.querySelectorAll('[lang=en]')].map(e => e.tagName)"
+        )
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        driver.quit()
+    assert violations == [], describe(violations)
+    assert lang == "es"
+    assert english  # the analyses' own caveats and filters, marked as English
+    assert overflow <= 0

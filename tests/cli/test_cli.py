@@ -159,7 +159,7 @@ def test_debug__shows_the_traceback() -> None:
 
 def test_demo__initialises_and_summarises(tmp_path: Path, standard: Standard) -> None:
     settings = Settings(data_dir=tmp_path / "demo-data", database_url=None)
-    result = blotter("demo", "--no-releases", settings=settings)
+    result = blotter("demo", "--no-releases", "--no-analyses", settings=settings)
     assert result.returncode == 0, result.stderr
     assert f"data standard {standard.version}" in result.stdout
     assert (tmp_path / "demo-data" / "blotter.duckdb").exists()

@@ -1,12 +1,14 @@
 """``blotter report``: run the analyses on one agency's records and write the HTML report.
 
-``blotter report --agency SLUG [--out FILE] [--methods ID,ID…] [--methods-url URL]`` runs every
-method the agency's records allow (or the ones named) through
+``blotter report --agency SLUG [--out FILE] [--methods ID,ID…] [--methods-url URL] [--locale es]``
+runs every method the agency's records allow (or the ones named) through
 :func:`openblotter.analysis.suite.run_suite`, and writes one self-contained, accessible HTML page
 (:func:`openblotter.report.render.render_report`): key findings in plain language, a chart with a
 one-sentence summary and a data table per quantity, caveats, the records used and where they
 came from, and the methods that could not run with the reason. The page goes to
 ``<data dir>/reports/<slug>.html`` unless ``--out`` says otherwise (``-`` for standard output).
+``--locale`` writes it in another language (``es``: Spanish words, Spanish numbers and
+``lang="es"``); what the analyses wrote themselves (filters, caveats) stays in English.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import click
 from openblotter.analysis.suite import Failure, agency_context, run_suite
 from openblotter.cli.context import AppContext, pass_app
 from openblotter.clock import SystemClock
+from openblotter.errors import ConfigError
+from openblotter.report.i18n import language_of, languages
 from openblotter.report.render import render_report
 from openblotter.schema import STANDARD_VERSION
 
@@ -67,11 +71,24 @@ def subject_of(store: Store, agency: str) -> Subject:
     show_default=True,
     help="Where the method pages live: a base for ID.md, or a pattern with {method}.",
 )
+@click.option(
+    "--locale",
+    default="en",
+    show_default=True,
+    help="Language and number format of the report: en, es (Spanish) or a locale such as es_US.",
+)
 @pass_app
 def report(
-    app: AppContext, agency_slug: str, out: Path | None, methods: str | None, methods_url: str
+    app: AppContext,
+    agency_slug: str,
+    out: Path | None,
+    methods: str | None,
+    methods_url: str,
+    locale: str,
 ) -> None:
     """Write an HTML report of plain-language findings, with accessible charts, for an agency."""
+    if language_of(locale) not in languages():
+        raise ConfigError(f"the report is written in {', '.join(languages())}, not in {locale!r}")
     store = app.store(read_only=True)
     chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     with store.snapshot() as tx:
@@ -87,6 +104,7 @@ def report(
         },
         methods_url=methods_url,
         subject=subject_of(store, agency_slug),
+        locale=locale,
     )
     if out is not None and str(out) == "-":
         click.echo(html, nl=False)

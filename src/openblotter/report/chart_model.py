@@ -26,6 +26,7 @@ __all__ = [
     "chart_summary",
     "facets",
     "formatted",
+    "headings",
     "null_text",
     "plotted",
     "usable",
@@ -66,7 +67,8 @@ class ChartSpec:
     ``unit`` chooses the scale (``ratio``: logarithmic; the others linear) and how numbers
     read; ``null`` is where the dashed "no difference" line goes (``None``: no line) and
     ``null_label`` what it means; ``label_heading``, ``value_heading``, ``facet_heading`` and
-    ``n_heading`` head the table's columns.
+    ``n_heading`` head the table's columns (empty: "Group", "Estimate", "Place" and "Records" in
+    the current language, see :func:`headings`).
     """
 
     chart_id: str
@@ -77,11 +79,21 @@ class ChartSpec:
     null: float | None = None
     null_label: str = ""
     axis_label: str = ""
-    label_heading: str = _("Group")
-    value_heading: str = _("Estimate")
-    facet_heading: str = _("Place")
-    n_heading: str = _("Records")
+    label_heading: str = ""
+    value_heading: str = ""
+    facet_heading: str = ""
+    n_heading: str = ""
     style: Literal["dot", "bar"] = "dot"
+
+
+def headings(spec: ChartSpec) -> tuple[str, str, str, str]:
+    """The table's facet, label, value and n headings, defaults in the current language."""
+    return (
+        spec.facet_heading or _("Place"),
+        spec.label_heading or _("Group"),
+        spec.value_heading or _("Estimate"),
+        spec.n_heading or _("Records"),
+    )
 
 
 def _decimals(spec: ChartSpec) -> int:

@@ -12,7 +12,7 @@ Every chart is emitted by :func:`figure` with its accessible alternative: a one-
 (:func:`chart_summary`) and a real data table (:func:`data_table`, ``<caption>``, ``<th
 scope>``). The SVG itself has ``role="img"``, a ``<title>`` and a ``<desc>`` referenced by
 ``aria-labelledby``. All functions are pure and return :class:`markupsafe.Markup`; every value
-from a result is escaped.
+from a result is escaped. Their words are in the ``locale`` given (default: the current one).
 """
 
 from __future__ import annotations
@@ -25,28 +25,36 @@ from openblotter.report.chart_model import (
     ChartSpec,
     chart_summary,
     formatted,
+    headings,
 )
 from openblotter.report.chart_svg import svg
-from openblotter.report.i18n import Numbers
+from openblotter.report.i18n import Numbers, use_locale
 from openblotter.report.i18n import gettext as _
 from openblotter.report.markup import element, html_id
 
 __all__ = ["PALETTE", "ChartRow", "ChartSpec", "chart_summary", "data_table", "figure", "svg"]
 
 
-def data_table(spec: ChartSpec, *, numbers: Numbers | None = None) -> Markup:
+def data_table(
+    spec: ChartSpec, *, numbers: Numbers | None = None, locale: str | None = None
+) -> Markup:
     """The chart's data as a ``<table>`` with a caption and row and column headers.
 
     Every row of the spec appears, including those the chart could not draw.
     """
-    numbers = numbers or Numbers()
+    with use_locale(locale) as current:
+        return _table(spec, numbers or Numbers(current))
+
+
+def _table(spec: ChartSpec, numbers: Numbers) -> Markup:
     chart_id = html_id(spec.chart_id)
     faceted = any(r.facet for r in spec.rows)
-    heads = ([spec.facet_heading] if faceted else []) + [
-        spec.label_heading,
-        spec.value_heading,
+    facet_heading, label_heading, value_heading, n_heading = headings(spec)
+    heads = ([facet_heading] if faceted else []) + [
+        label_heading,
+        value_heading,
         _("{level} interval").format(level=numbers.level(spec.level)),
-        spec.n_heading,
+        n_heading,
     ]
     head = Markup("<tr>{}</tr>").format(
         Markup("").join(element("th", {"scope": "col"}, h) for h in heads)
@@ -78,17 +86,24 @@ def data_table(spec: ChartSpec, *, numbers: Numbers | None = None) -> Markup:
 
 
 def figure(
-    spec: ChartSpec, *, numbers: Numbers | None = None, draw: bool = True, note: str = ""
+    spec: ChartSpec,
+    *,
+    numbers: Numbers | None = None,
+    draw: bool = True,
+    note: str = "",
+    locale: str | None = None,
 ) -> Markup:
     """The chart with its summary sentence (the figure caption) and its data table.
 
-    ``draw=False`` leaves the drawing out (say why in ``note``, added to the caption).
+    ``draw=False`` leaves the drawing out (say why in ``note``, added to the caption). Words
+    are in ``locale`` (default: the current one), numbers too unless ``numbers`` is given.
     """
-    numbers = numbers or Numbers()
-    chart_id = html_id(spec.chart_id)
-    drawing = svg(spec, numbers=numbers) if draw else Markup("")
-    summary = chart_summary(spec, numbers=numbers) + (f" {note}" if note else "")
-    caption = element("figcaption", {"id": f"{chart_id}-summary"}, summary)
-    return Markup('<figure class="chart" id="{}">{}{}{}</figure>').format(
-        chart_id, caption, drawing, data_table(spec, numbers=numbers)
-    )
+    with use_locale(locale) as current:
+        numbers = numbers or Numbers(current)
+        chart_id = html_id(spec.chart_id)
+        drawing = svg(spec, numbers=numbers) if draw else Markup("")
+        summary = chart_summary(spec, numbers=numbers) + (f" {note}" if note else "")
+        caption = element("figcaption", {"id": f"{chart_id}-summary"}, summary)
+        return Markup('<figure class="chart" id="{}">{}{}{}</figure>').format(
+            chart_id, caption, drawing, _table(spec, numbers)
+        )

@@ -11,14 +11,21 @@ Known quantities (rate and odds ratios, the veil of darkness, hit rates, thresho
 rates, officers compared with peers) have their own sentences; anything else gets a generic one
 from the quantity's name. Sentences are templates with named placeholders passed through
 :func:`~openblotter.report.i18n.gettext`, and numbers are formatted for the locale, so a
-catalogue can translate them whole.
+catalogue translates them whole: :func:`findings` and :func:`headline` write in the ``locale``
+they are given, or the current one (:func:`~openblotter.report.i18n.use_locale`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from openblotter.report.i18n import Numbers
+from openblotter.report.i18n import (
+    DEFAULT_LOCALE,
+    Numbers,
+    current_locale,
+    language_of,
+    use_locale,
+)
 from openblotter.report.i18n import gettext as _
 from openblotter.report.quantities import outcome_key, outcome_title, quantity_info
 from openblotter.report.sentences import (
@@ -71,14 +78,22 @@ def findings(
     numbers: Numbers | None = None,
     subject: Subject = ("people", "person"),
     limit: int = 8,
+    locale: str | None = None,
 ) -> list[str]:
     """The result's findings, most telling first, at most ``limit`` (then a pointer to the tables).
 
     Sentences come from the estimates that are not broken down by place; a result with none of
-    the known quantities gives its own ``summary``, or generic sentences for its first
-    estimates. An estimate without a value gets none.
+    the known quantities gives its own ``summary`` (which analyses write in English, so in
+    another language generic sentences for its first estimates come first), or generic
+    sentences. An estimate without a value gets none. The sentences are in ``locale`` (default:
+    the current locale), and so are the numbers unless ``numbers`` says otherwise.
     """
-    w = Writer(result, numbers or Numbers(), subject)
+    with use_locale(locale) as current:
+        return _findings(result, numbers or Numbers(current), subject, limit)
+
+
+def _findings(result: Result, numbers: Numbers, subject: Subject, limit: int) -> list[str]:
+    w = Writer(result, numbers, subject)
     whole = overall(result.estimates) or list(result.estimates)
     groups = _by_quantity([e for e in whole if is_finite(e.value)])
     out: list[str] = []
@@ -130,10 +145,13 @@ def findings(
             out.extend(w.shares(estimates, _("{title}: {items}"), _("{value} for {group}"), title))
             known = True
     if not known:
-        if result.summary:
+        english = language_of(current_locale()) == DEFAULT_LOCALE
+        if result.summary and english:
             out.append(result.summary)
         else:
             out.extend(w.generic(e) for e in whole[:3] if is_finite(e.value))
+            if not out and result.summary:
+                out.append(result.summary)
     if len(out) > limit:
         total = len(result.estimates)
         out = out[:limit]
@@ -144,10 +162,15 @@ def findings(
 
 
 def headline(
-    result: Result, *, numbers: Numbers | None = None, subject: Subject = ("people", "person")
+    result: Result,
+    *,
+    numbers: Numbers | None = None,
+    subject: Subject = ("people", "person"),
+    locale: str | None = None,
 ) -> str:
-    """The one finding that leads the report's summary for this result."""
-    found = findings(result, numbers=numbers, subject=subject, limit=1)
-    if found:
-        return found[0]
-    return _("No estimate could be made from the records.")
+    """The one finding that leads the report's summary for this result (in ``locale``)."""
+    with use_locale(locale):
+        found = findings(result, numbers=numbers, subject=subject, limit=1)
+        if found:
+            return found[0]
+        return _("No estimate could be made from the records.")

@@ -1,50 +1,149 @@
 """Words and numbers for the reader: the gettext hook and locale-aware number formats.
 
 Every sentence the report shows is a template with named placeholders passed through
-:func:`gettext` (alias ``_``), so a message catalogue can translate it whole (issue 6 adds
-English and Spanish catalogues); for now the function returns its argument. Numbers go through
-:class:`Numbers`, which formats for one locale with Babel: counts with grouping (``12,345``;
-``12.345`` in Spanish), ratios to two significant digits of the smallest number shown with them
-(``1.6``; ``0.92``), shares as percentages (``12%``; ``12 %`` in Spanish) and differences of
-shares in percentage points. A value that is missing or not finite reads "not estimated".
+:func:`gettext` (alias ``_``) or :func:`ngettext`, which translate it whole through the message
+catalogue of the *current* language: ``locale/<lang>/LC_MESSAGES/messages.po`` beside this
+module, compiled in memory when first used (Babel reads the ``.po``; no ``.mo`` files in the
+repository). English is the source language and needs no catalogue. The current language is held
+in a :class:`contextvars.ContextVar`, set for a block by :func:`use_locale` (``with
+use_locale("es"): …``), so concurrent renders in threads or tasks do not see each other's
+language; the report's entry points (:func:`~openblotter.report.render.render_report`,
+:func:`~openblotter.report.findings.findings`, :func:`~openblotter.report.sections.
+build_sections`, :func:`~openblotter.report.charts.figure`) take a ``locale`` and set it for their
+duration. Words kept in tables at import time are marked with :func:`N_` (and unit pairs with
+:func:`Nn_`) and translated where they are shown.
+
+Numbers go through :class:`Numbers`, which formats for one locale with Babel (by default the
+current one): counts with grouping (``12,345``; ``12.345`` in Spanish), ratios to two significant
+digits of the smallest number shown with them (``1.6``; ``0.92``), shares as percentages
+(``12%``; ``12 %`` in Spanish) and differences of shares in percentage points. A value that is
+missing or not finite reads "not estimated".
 """
 
 from __future__ import annotations
 
+import gettext as _gettext
+import io
 import math
 import re
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent, format_scientific
 
 from openblotter.errors import ConfigError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
-__all__ = ["DEFAULT_LOCALE", "Numbers", "decimals_for", "gettext", "ngettext"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALE_DIR",
+    "N_",
+    "Nn_",
+    "Numbers",
+    "current_locale",
+    "decimals_for",
+    "gettext",
+    "language_of",
+    "languages",
+    "ngettext",
+    "translations",
+    "use_locale",
+]
 
 DEFAULT_LOCALE = "en"
+LOCALE_DIR = Path(__file__).parent / "locale"
+"""Where the catalogues live: ``<lang>/LC_MESSAGES/messages.po``."""
 _MAX_DECIMALS = 3
 _HUGE = 1e15
 
+_current: ContextVar[str] = ContextVar("openblotter_report_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def language_of(locale: str) -> str:
+    """The language of a locale (``es_US`` → ``es``); a ConfigError for one Babel does not know."""
+    try:
+        return str(Locale.parse(locale.replace("-", "_")).language)
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        raise ConfigError(f"unknown locale {locale!r} for the report") from exc
+
+
+def languages() -> tuple[str, ...]:
+    """The languages the report is written in: English and every language with a catalogue."""
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return (DEFAULT_LOCALE, *(code for code in found if code != DEFAULT_LOCALE))
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of ``language`` (the identity for English or without a catalogue)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT_LOCALE or not path.exists():
+        return _gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def current_locale() -> str:
+    """The locale the report's words and numbers are in now (``"en"`` unless set)."""
+    return _current.get()
+
+
+@contextmanager
+def use_locale(locale: str | None) -> Iterator[str]:
+    """Write the report's words (and default numbers) in ``locale`` inside the ``with`` block.
+
+    ``None`` keeps the current locale. The previous one is restored on leaving, also on error.
+    Raises :class:`~openblotter.errors.ConfigError` for a locale Babel does not know.
+    """
+    if locale is None:
+        yield _current.get()
+        return
+    language_of(locale)
+    token = _current.set(locale)
+    try:
+        yield locale
+    finally:
+        _current.reset(token)
+
 
 def gettext(message: str) -> str:
-    """Translate ``message`` (a template with ``{named}`` placeholders); the identity for now."""
-    return message
+    """``message`` (a template with ``{named}`` placeholders) in the current language."""
+    return translations(language_of(_current.get())).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """The singular or plural template for ``n``; English plural rules for now."""
-    return singular if n == 1 else plural
+    """The singular or plural template for ``n`` in the current language."""
+    return translations(language_of(_current.get())).ngettext(singular, plural, n)
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it (translate it where shown)."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural pair for the catalogue; :func:`ngettext` it where shown."""
+    return (singular, plural)
 
 
 def _finite(values: Sequence[float | None]) -> list[float]:
@@ -66,12 +165,12 @@ def decimals_for(values: Sequence[float | None], *, most: int = _MAX_DECIMALS) -
 
 @dataclass(frozen=True, slots=True)
 class Numbers:
-    """Number formats for one locale (``"en"``, ``"es"``, ``"es_US"`` …).
+    """Number formats for one locale (``"en"``, ``"es"``, ``"es_US"`` …; by default the current).
 
     Raises :class:`~openblotter.errors.ConfigError` for a locale Babel does not know.
     """
 
-    locale: str = DEFAULT_LOCALE
+    locale: str = field(default_factory=current_locale)
 
     def __post_init__(self) -> None:
         try:

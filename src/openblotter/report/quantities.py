@@ -6,19 +6,22 @@ report needs to know, for any quantity, how to show it — a *ratio* (log scale,
 1), a *share* (a percentage), *points* (a difference of shares, no difference at 0) or a plain
 *number* — and what to call it and its labels. Known names get their words here; an unknown
 quantity or label still gets a readable title made from its name, so a new method shows up as
-a table with a generic sentence rather than not at all.
+a table with a generic sentence rather than not at all. Titles are kept in English, marked for the
+catalogue, and translated into the current language where they are looked up; the units of an
+estimate's ``n`` are singular and plural pairs for :func:`~openblotter.report.i18n.ngettext`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from openblotter.report.i18n import N_, Nn_, ngettext
 from openblotter.report.i18n import gettext as _
-from openblotter.schema import load_standard
+from openblotter.report.labels import code_label, group_phrase, label_word
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,6 +42,7 @@ __all__ = [
     "outcome_key",
     "outcome_title",
     "quantity_info",
+    "unit_words",
 ]
 
 Kind = Literal["ratio", "share", "points", "number", "coefficient"]
@@ -54,17 +58,24 @@ REFERENCE_LABELS = ("reference", "reference_group")
 FACET_LABELS = ("place", "location", "geography_value")
 """Labels that name where (a chart facet); ``geography`` names the kind of place."""
 
-_CODELISTS = ("race", "ethnicity", "sex", "age_band", "allegation_category", "finding")
-
 
 @dataclass(frozen=True, slots=True)
 class QuantityInfo:
-    """How to show one quantity: its kind, a title, its null value and the unit of its ``n``."""
+    """How to show one quantity: its kind, a title, its null value and the unit of its ``n``.
+
+    ``unit`` is the English singular and plural; :func:`unit_words` says it in the current
+    language.
+    """
 
     kind: Kind
     title: str
     null: float | None
-    unit: tuple[str, str] = ("record", "records")
+    unit: tuple[str, str] = Nn_("record", "records")
+
+
+def unit_words(info: QuantityInfo, n: int) -> str:
+    """The unit of ``n`` records in the current language: ``stop`` / ``stops``."""
+    return ngettext(info.unit[0], info.unit[1], n)
 
 
 def _humanise(name: str) -> str:
@@ -73,70 +84,79 @@ def _humanise(name: str) -> str:
 
 
 _KNOWN: dict[str, QuantityInfo] = {
-    "rate_ratio": QuantityInfo("ratio", _("Rate ratio"), 1.0, ("stop", "stops")),
-    "odds_ratio": QuantityInfo("ratio", _("Odds ratio"), 1.0, ("stop", "stops")),
+    "rate_ratio": QuantityInfo("ratio", N_("Rate ratio"), 1.0, Nn_("stop", "stops")),
+    "odds_ratio": QuantityInfo("ratio", N_("Odds ratio"), 1.0, Nn_("stop", "stops")),
     "dark_odds_ratio": QuantityInfo(
-        "ratio", _("Odds ratio, dark versus light"), 1.0, ("stop", "stops")
+        "ratio", N_("Odds ratio, dark versus light"), 1.0, Nn_("stop", "stops")
     ),
     "officer_ratio": QuantityInfo(
-        "ratio", _("Officer's rate relative to peers"), 1.0, ("stop", "stops")
+        "ratio", N_("Officer's rate relative to peers"), 1.0, Nn_("stop", "stops")
     ),
-    "rate": QuantityInfo("share", _("Share with the outcome"), None),
+    "rate": QuantityInfo("share", N_("Share with the outcome"), None),
     "weighted_hit_rate_difference": QuantityInfo(
-        "points", _("Hit rate difference, weighted across places"), 0.0, ("search", "searches")
+        "points", N_("Hit rate difference, weighted across places"), 0.0, Nn_("search", "searches")
     ),
     "flagged_officers": QuantityInfo(
-        "number", _("Officers flagged"), None, ("officer", "officers")
+        "number", N_("Officers flagged"), None, Nn_("officer", "officers")
     ),
     "days_to_decision": QuantityInfo(
-        "number", _("Days to a decision"), None, ("complaint", "complaints")
+        "number", N_("Days to a decision"), None, Nn_("complaint", "complaints")
     ),
     "hit_rate": QuantityInfo(
         "share",
-        _("Hit rate: share of searches that found contraband"),
+        N_("Hit rate: share of searches that found contraband"),
         None,
-        ("search", "searches"),
+        Nn_("search", "searches"),
     ),
     "hit_rate_difference": QuantityInfo(
-        "points", _("Hit rate difference"), 0.0, ("search", "searches")
+        "points", N_("Hit rate difference"), 0.0, Nn_("search", "searches")
     ),
     "sustain_rate": QuantityInfo(
-        "share", _("Share of allegations sustained"), None, ("allegation", "allegations")
+        "share", N_("Share of allegations sustained"), None, Nn_("allegation", "allegations")
     ),
-    "threshold": QuantityInfo("share", _("Search threshold"), None, ("stop", "stops")),
+    "threshold": QuantityInfo("share", N_("Search threshold"), None, Nn_("stop", "stops")),
     "weighted_threshold": QuantityInfo(
-        "share", _("Search threshold (stop-weighted)"), None, ("stop", "stops")
+        "share", N_("Search threshold (stop-weighted)"), None, Nn_("stop", "stops")
     ),
     "threshold_difference": QuantityInfo(
-        "points", _("Search threshold difference"), 0.0, ("stop", "stops")
+        "points", N_("Search threshold difference"), 0.0, Nn_("stop", "stops")
     ),
     "share_light": QuantityInfo(
-        "share", _("The group's share of stops in daylight"), None, ("stop", "stops")
+        "share", N_("The group's share of stops in daylight"), None, Nn_("stop", "stops")
     ),
     "share_dark": QuantityInfo(
-        "share", _("The group's share of stops after dark"), None, ("stop", "stops")
+        "share", N_("The group's share of stops after dark"), None, Nn_("stop", "stops")
     ),
     "dark_coefficient": QuantityInfo(
-        "coefficient", _("Darkness coefficient (log odds)"), 0.0, ("stop", "stops")
+        "coefficient", N_("Darkness coefficient (log odds)"), 0.0, Nn_("stop", "stops")
+    ),
+    "unadjusted_odds_ratio": QuantityInfo("ratio", N_("Unadjusted odds ratio"), 1.0),
+    "concurrence_rate": QuantityInfo(
+        "share", N_("Concurrence rate"), None, Nn_("allegation", "allegations")
+    ),
+    "discipline_share": QuantityInfo(
+        "share", N_("Discipline share"), None, Nn_("allegation", "allegations")
     ),
 }
 
 _OUTCOME_TITLES: dict[str, str] = {
-    "stop": _("stops"),
-    "search": _("searches"),
-    "frisk": _("frisks"),
-    "arrest": _("arrests"),
-    "citation": _("citations"),
-    "summons": _("summonses"),
-    "warning": _("warnings"),
-    "force": _("use of force"),
-    "consent_search_requested": _("consent search requests"),
-    "consent_search_given": _("consent searches"),
-    "consent_refused": _("consent refusals"),
-    "contraband": _("contraband found"),
-    "property_seized": _("property seized"),
-    "hit": _("contraband found"),
-    "sustain": _("sustained allegations"),
+    "stop": N_("stops"),
+    "search": N_("searches"),
+    "frisk": N_("frisks"),
+    "arrest": N_("arrests"),
+    "citation": N_("citations"),
+    "summons": N_("summonses"),
+    "warning": N_("warnings"),
+    "force": N_("use of force"),
+    "consent_search_requested": N_("consent search requests"),
+    "consent_search_given": N_("consent searches"),
+    "consent_refused": N_("consent refusals"),
+    "contraband": N_("contraband found"),
+    "property_seized": N_("property seized"),
+    "hit": N_("contraband found"),
+    "sustain": N_("sustained allegations"),
+    "subject_injured": N_("injury to the person"),
+    "force_level>=2": N_("force of level 2 or higher"),
 }
 _OUTCOME_ALIASES = {
     "search_conducted": "search",
@@ -161,25 +181,80 @@ _OUTCOME_ALIASES = {
     "citations": "citation",
 }
 _FIELD_TITLES = {
-    "group": _("Group"),
-    "reference": _("Compared with"),
-    "reference_group": _("Compared with"),
-    "outcome": _("Outcome"),
-    "place": _("Place"),
-    "location": _("Place"),
-    "geography": _("Kind of place"),
-    "variant": _("Variant"),
-    "light": _("Daylight or dark"),
-    "measure": _("Measure"),
-    "searches": _("Searches"),
-    "category": _("Category"),
-    "allegation_category": _("Category"),
-    "finding": _("Finding"),
-    "adjusted_for": _("Adjusted for"),
-    "officer": _("Officer"),
-    "quantile": _("Quantile"),
-    "period": _("Period"),
-    "year": _("Year"),
+    "group": N_("Group"),
+    "reference": N_("Compared with"),
+    "reference_group": N_("Compared with"),
+    "outcome": N_("Outcome"),
+    "place": N_("Place"),
+    "location": N_("Place"),
+    "geography": N_("Kind of place"),
+    "variant": N_("Variant"),
+    "light": N_("Daylight or dark"),
+    "measure": N_("Measure"),
+    "searches": N_("Searches"),
+    "category": N_("Category"),
+    "allegation_category": N_("Category"),
+    "finding": N_("Finding"),
+    "adjusted_for": N_("Adjusted for"),
+    "officer": N_("Officer"),
+    "quantile": N_("Quantile"),
+    "period": N_("Period"),
+    "year": N_("Year"),
+    "subject_sex": N_("Sex"),
+    "subject_race": N_("Race"),
+    "age_band": N_("Age band"),
+    "stop_reason": N_("Reason for the stop"),
+    "reason_for_contact": N_("Reason for contact"),
+    "county_name": N_("County"),
+    "district": N_("District"),
+    "precinct": N_("Precinct"),
+    "beat": N_("Beat"),
+    "sector": N_("Sector"),
+    "discipline": N_("Discipline"),
+    "recommendation": N_("Recommendation"),
+    "recommended_by": N_("Recommended by"),
+    # diagnostics of the methods (under "Model checks")
+    "records": N_("Records"),
+    "eligible_records": N_("Eligible records"),
+    "allegations": N_("Allegations"),
+    "officers": N_("Officers"),
+    "officers_tested": N_("Officers tested"),
+    "officers_flagged": N_("Officers flagged"),
+    "strata_cells": N_("Strata cells"),
+    "cells": N_("Cells"),
+    "locations": N_("Locations"),
+    "locations_dropped_one_group": N_("Locations dropped one group"),
+    "stops_dropped_one_group": N_("Stops dropped one group"),
+    "min_searches": N_("Min searches"),
+    "sun_table_rows": N_("Sun table rows"),
+    "spline_df": N_("Spline df"),
+    "knots": N_("Knots"),
+    "aliased_columns": N_("Aliased columns"),
+    "iterations": N_("Iterations"),
+    "converged": N_("Converged"),
+    "deviance": N_("Deviance"),
+    "null_deviance": N_("Null deviance"),
+    "df_residual": N_("Df residual"),
+    "pearson_dispersion": N_("Pearson dispersion"),
+    "covariate_patterns": N_("Covariate patterns"),
+    "trials_set_aside": N_("Trials set aside"),
+    "null": N_("Null"),
+    "null_mean": N_("Null mean"),
+    "null_sd": N_("Null sd"),
+    "pi0": N_("Pi0"),
+    "model": N_("Model"),
+    "chains": N_("Chains"),
+    "warmup": N_("Warmup"),
+    "draws": N_("Draws"),
+    "seed": N_("Seed"),
+    "divergences": N_("Divergences"),
+    "rhat_max": N_("Rhat max"),
+    "ess_min": N_("Ess min"),
+    "mean_leapfrog_steps": N_("Mean leapfrog steps"),
+    "ppc_search_rate_rms": N_("Ppc search rate rms"),
+    "ppc_hit_rate_rms": N_("Ppc hit rate rms"),
+    "ppc_search_coverage": N_("Ppc search coverage"),
+    "ppc_hit_coverage": N_("Ppc hit coverage"),
 }
 
 
@@ -203,7 +278,8 @@ def outcome_key(name: str) -> str:
 def outcome_title(name: str) -> str:
     """An outcome in words, plural: ``searches``, ``use of force``; unknown ones humanised."""
     key = outcome_key(name)
-    return _OUTCOME_TITLES.get(key, _humanise(key).lower())
+    title = _OUTCOME_TITLES.get(key)
+    return _(title) if title is not None else _humanise(key).lower()
 
 
 def quantity_info(quantity: str, values: Iterable[float | None] = ()) -> QuantityInfo:
@@ -213,7 +289,8 @@ def quantity_info(quantity: str, values: Iterable[float | None] = ()) -> Quantit
     values all lie in [0, 1] is a share; anything else is a plain number.
     """
     if quantity in _KNOWN:
-        return _KNOWN[quantity]
+        known = _KNOWN[quantity]
+        return dataclasses.replace(known, title=_(known.title))
     finite = [float(v) for v in values if v is not None and math.isfinite(v)]
     in_unit = all(0.0 <= v <= 1.0 for v in finite)
     if quantity.endswith(("_rate", "_share")) or quantity.startswith("share_"):
@@ -221,7 +298,7 @@ def quantity_info(quantity: str, values: Iterable[float | None] = ()) -> Quantit
             key = outcome_key(quantity)
             if quantity.endswith("_rate") and key in _OUTCOME_TITLES:
                 title = _("Share of stops with {outcome}").format(outcome=outcome_title(key))
-                return QuantityInfo("share", title, None, ("stop", "stops"))
+                return QuantityInfo("share", title, None, Nn_("stop", "stops"))
             return QuantityInfo("share", _humanise(quantity), None)
         return QuantityInfo("number", _humanise(quantity), None)
     if "_per_" in quantity:
@@ -235,58 +312,6 @@ def quantity_info(quantity: str, values: Iterable[float | None] = ()) -> Quantit
             return QuantityInfo("points", _humanise(quantity), 0.0)
         return QuantityInfo("number", _humanise(quantity), 0.0)
     return QuantityInfo("number", _humanise(quantity), None)
-
-
-@cache
-def _code_labels() -> dict[str, str]:
-    standard = load_standard()
-    labels: dict[str, str] = {}
-    for name in _CODELISTS:
-        if name not in standard.codelists:
-            continue
-        for code in standard.codelist(name).codes:
-            labels.setdefault(code.code, code.label)
-    return labels
-
-
-def code_label(value: str) -> str:
-    """A code in words (``black`` → ``Black``); values that are not codes are kept as given.
-
-    >>> code_label("black"), code_label("male"), code_label("Precinct 5")
-    ('Black', 'Male', 'Precinct 5')
-    """
-    return _code_labels().get(value, value).split(" (")[0]
-
-
-def group_phrase(value: str, noun: str) -> str:
-    """A group with the subject noun, for sentences: ``Black people``, ``people aged 18 to 24``.
-
-    >>> group_phrase("black", "drivers"), group_phrase("18-24", "people")
-    ('Black drivers', 'people aged 18 to 24')
-    """
-    kind, label = _group_kind(value)
-    if kind == "sex":
-        return _("{sex} {noun}").format(sex=label.split(" (")[0].lower(), noun=noun)
-    if kind == "age_band":
-        return _("{noun} aged {band}").format(noun=noun, band=label.lower())
-    if kind == "race" and value not in ("other", "unknown"):
-        return _("{race} {noun}").format(race=label, noun=noun)
-    return _("{noun} recorded as \u201c{label}\u201d").format(noun=noun, label=label)
-
-
-@cache
-def _group_kinds() -> dict[str, tuple[str, str]]:
-    standard = load_standard()
-    kinds: dict[str, tuple[str, str]] = {}
-    for name in ("race", "ethnicity", "sex", "age_band"):
-        if name in standard.codelists:
-            for code in standard.codelist(name).codes:
-                kinds.setdefault(code.code, ("race" if name == "ethnicity" else name, code.label))
-    return kinds
-
-
-def _group_kind(value: str) -> tuple[str, str]:
-    return _group_kinds().get(value, ("", value))
 
 
 _VERBATIM_LABELS = ("officer", "place", "location", "geography_value")
@@ -306,6 +331,11 @@ def label_value(name: str, value: str) -> str:
         return _("All places") if value == "all" else _("Weighted across places")
     if value == "all":
         return _("All")
+    if name == "adjusted_for":
+        return ", ".join(field_title(part.strip()).lower() for part in value.split(","))
+    word = label_word(value) if name not in _VERBATIM_LABELS else None
+    if word is not None:
+        return word
     label = code_label(value)
     if label == value and name not in _VERBATIM_LABELS and _WORDS.match(value):
         return value[:1].upper() + value[1:]
@@ -314,4 +344,5 @@ def label_value(name: str, value: str) -> str:
 
 def field_title(name: str) -> str:
     """A label's name as a column heading (``reference`` → ``Compared with``)."""
-    return _FIELD_TITLES.get(name, _humanise(name))
+    title = _FIELD_TITLES.get(name)
+    return _(title) if title is not None else _humanise(name)

@@ -9,7 +9,10 @@ it has ``lang``, a skip link, one ``h1`` with an ``h2`` per method and ``h3`` wi
 styles, AA contrast and a print stylesheet (checked with axe-core in ``tests/browser``).
 
 Templates live in ``report/templates`` and are rendered by Jinja2 with autoescaping on and the
-i18n extension, whose ``_()`` is :func:`~openblotter.report.i18n.gettext` for now.
+i18n extension, whose ``_()`` is :func:`~openblotter.report.i18n.gettext`: the page is written in
+its ``locale`` (``blotter report --locale es``), with ``lang`` set to match. What the analyses
+wrote themselves — filters, caveats, the reason a method did not run — is in English and marked
+``lang="en"`` on a page in another language.
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ import jinja2
 
 from openblotter import __version__
 from openblotter.errors import ConfigError
-from openblotter.report.i18n import Numbers, gettext, ngettext
+from openblotter.report.i18n import (
+    DEFAULT_LOCALE,
+    N_,
+    Numbers,
+    gettext,
+    language_of,
+    ngettext,
+    use_locale,
+)
 from openblotter.report.i18n import gettext as _
 from openblotter.report.quantities import field_title
 from openblotter.report.sections import build_sections
@@ -37,10 +48,10 @@ if TYPE_CHECKING:
 __all__ = ["environment", "render_report"]
 
 _PROVENANCE_TITLES = {
-    "store": _("Store"),
-    "standard": _("Standard version"),
-    "release": _("Release"),
-    "batches": _("Ingest batches"),
+    "store": N_("Store"),
+    "standard": N_("Standard version"),
+    "release": N_("Release"),
+    "batches": N_("Ingest batches"),
 }
 
 
@@ -78,25 +89,33 @@ def render_report(
     :class:`~openblotter.analysis.suite.Failure` objects (a method that could not run, shown
     with its reason), in the order to show them. ``generated_at`` must be timezone-aware;
     ``provenance`` describes the run as a whole (store, standard version, release). Numbers are
-    formatted for ``locale``. ``methods_url`` is where the method pages live: a base to which
+    formatted for ``locale``, and the words are in its language (English where the catalogue has
+    no translation). ``methods_url`` is where the method pages live: a base to which
     ``<id>.md`` is appended, or a pattern with ``{method}``. ``subject`` names the people the
     records are about (``("drivers", "driver")`` for traffic stops).
     """
     if generated_at.tzinfo is None or generated_at.utcoffset() is None:
         raise ConfigError("generated_at must be timezone-aware")
     numbers = Numbers(locale)
-    sections = build_sections(results, numbers=numbers, subject=subject, methods_url=methods_url)
-    page_title = title or _("Stops, searches and force: what the records of {agency} show").format(
-        agency=agency_name
-    )
-    template = environment().get_template("report.html.j2")
-    return template.render(
-        lang=locale.replace("_", "-"),
-        title=page_title,
-        agency=agency_name,
-        generated=numbers.datetime(generated_at),
-        level=numbers.level(0.95),
-        sections=sections,
-        provenance=[(_PROVENANCE_TITLES.get(k, field_title(k)), v) for k, v in provenance.items()],
-        version=__version__,
-    )
+    with use_locale(locale):
+        sections = build_sections(
+            results, numbers=numbers, subject=subject, methods_url=methods_url
+        )
+        page_title = title or _(
+            "Stops, searches and force: what the records of {agency} show"
+        ).format(agency=agency_name)
+        template = environment().get_template("report.html.j2")
+        return template.render(
+            lang=locale.replace("_", "-"),
+            english=language_of(locale) == DEFAULT_LOCALE,
+            title=page_title,
+            agency=agency_name,
+            generated=numbers.datetime(generated_at),
+            level=numbers.level(0.95),
+            sections=sections,
+            provenance=[
+                (_(_PROVENANCE_TITLES[k]) if k in _PROVENANCE_TITLES else field_title(k), v)
+                for k, v in provenance.items()
+            ],
+            version=__version__,
+        )

@@ -5,7 +5,9 @@ into :class:`Section` view models that the template lays out. A result's estimat
 by quantity; each quantity becomes a :class:`Panel` whose rows are its groups, under facets for
 whatever else varies (outcome, place), with the labels that do not vary (the reference group, the
 variant) named in the panel's title. Nothing is dropped: a quantity with too many rows to draw
-keeps its table, and a method that failed keeps its section with the reason.
+keeps its table, and a method that failed keeps its section with the reason. Titles, headings and
+sentences are in the ``locale`` :func:`build_sections` is given (default: the current one); the
+filters, caveats and failure reasons stay as the analyses wrote them, in English.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from openblotter.analysis.result import Result
 from openblotter.analysis.suite import METHODS
 from openblotter.report.charts import ChartRow, ChartSpec, figure
 from openblotter.report.findings import Subject, findings
-from openblotter.report.i18n import Numbers, decimals_for
+from openblotter.report.i18n import N_, Numbers, decimals_for, use_locale
 from openblotter.report.i18n import gettext as _
 from openblotter.report.quantities import (
     GROUP_LABELS,
@@ -30,6 +32,7 @@ from openblotter.report.quantities import (
     field_title,
     label_value,
     quantity_info,
+    unit_words,
 )
 
 if TYPE_CHECKING:
@@ -56,11 +59,13 @@ MAX_TABLE_ROWS = 100
 """A table shows at most this many rows, the most notable; the JSON and CSV results have all."""
 _MAX_PANELS = 12
 _PROVENANCE_TITLES = {
-    "agency": _("Agency"),
-    "batches": _("Ingest batches"),
-    "release": _("Release"),
-    "counts_file": _("Counts file"),
+    "agency": N_("Agency"),
+    "batches": N_("Ingest batches"),
+    "release": N_("Release"),
+    "counts_file": N_("Counts file"),
 }
+_DIAGNOSTIC_TITLES = {"searches": N_("Searches made")}
+"""Diagnostics whose name as a label would read otherwise (``searches`` counts searches)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +93,15 @@ class Section:
     provenance: tuple[tuple[str, str], ...] = ()
     diagnostics: tuple[tuple[str, str], ...] = ()
     failure: str | None = None
+    summary_only: bool = False
+    """Whether the findings are just the result's own summary (written in English)."""
 
 
 def method_title(method: str) -> str:
-    """The method's title from the suite's registry, or its id in words."""
+    """The method's title from the suite's registry (in the current language), or its id."""
     spec = METHODS.get(method)
     if spec is not None:
-        return spec.title
+        return _(spec.title)
     text = re.sub(r"[_\-]+", " ", method).strip()
     return text[:1].upper() + text[1:] if text else _("Analysis")
 
@@ -118,19 +125,23 @@ def _cap(text: str) -> str:
     return text if not first.isalpha() else text[:1].upper() + text[1:]
 
 
+def _cap_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "method"
 
 
 _FAMILIES = {
-    "share_light": ("veil_shares", _("In daylight")),
-    "share_dark": ("veil_shares", _("After dark")),
+    "share_light": ("veil_shares", N_("In daylight")),
+    "share_dark": ("veil_shares", N_("After dark")),
 }
 """Quantities shown together in one panel, and the facet each one takes there."""
 _FAMILY_INFO = {
     "veil_shares": QuantityInfo(
         "share",
-        _("The group's share of stops, in daylight and after dark"),
+        N_("The group's share of stops, in daylight and after dark"),
         None,
         ("stop", "stops"),
     ),
@@ -148,7 +159,7 @@ def _by_quantity(estimates: Sequence[Estimate]) -> dict[PanelKey, list[Estimate]
         labels = {k: v for k, v in e.labels.items() if k not in HIDDEN_LABELS}
         family = _FAMILIES.get(e.quantity)
         if family is not None:
-            labels["light"] = family[1]
+            labels["light"] = _(family[1])
         e = dataclasses.replace(e, labels=labels)
         key = (family[0] if family else e.quantity, tuple(sorted(labels)))
         out.setdefault(key, []).append(e)
@@ -202,7 +213,12 @@ def _panel(
     key: PanelKey, estimates: list[Estimate], chart_id: str, numbers: Numbers, *, split: bool
 ) -> Panel:
     quantity = key[0]
-    info = _FAMILY_INFO.get(quantity) or quantity_info(quantity, [e.value for e in estimates])
+    family = _FAMILY_INFO.get(quantity)
+    info = (
+        dataclasses.replace(family, title=_(family.title))
+        if family is not None
+        else quantity_info(quantity, [e.value for e in estimates])
+    )
     estimates, cut_note = _capped(estimates, info.null)
     varying, constant = _varying(estimates)
     row_label = next((k for k in GROUP_LABELS if k in varying or k in constant), None)
@@ -262,7 +278,7 @@ def _panel(
         axis_label=axis_label,
         label_heading=field_title(row_label) if row_label else _("Estimate of"),
         facet_heading=" \N{MIDDLE DOT} ".join(field_title(k) for k in facets) or _("Place"),
-        n_heading=info.unit[1][:1].upper() + info.unit[1][1:],
+        n_heading=_cap_first(unit_words(info, 2)),
         value_heading=_("Difference (percentage points)") if unit == "points" else _("Estimate"),
         style="bar" if unit == "share" else "dot",
     )
@@ -302,10 +318,14 @@ def _result_section(
         for i, (key, es) in enumerate(groups[:_MAX_PANELS])
     )
     provenance = tuple(
-        (_PROVENANCE_TITLES.get(k, field_title(k)), v) for k, v in result.provenance.items()
+        (_(_PROVENANCE_TITLES[k]) if k in _PROVENANCE_TITLES else field_title(k), v)
+        for k, v in result.provenance.items()
     )
     diagnostics = tuple(
-        (field_title(k), label_value(k, v) if isinstance(v, str) else _diagnostic(v, numbers))
+        (
+            _(_DIAGNOSTIC_TITLES[k]) if k in _DIAGNOSTIC_TITLES else field_title(k),
+            label_value(k, v) if isinstance(v, str) else _diagnostic(v, numbers),
+        )
         for k, v in result.diagnostics.items()
     )
     return Section(
@@ -321,6 +341,7 @@ def _result_section(
         caveats=tuple(_cap(c) for c in result.caveats),
         provenance=provenance,
         diagnostics=diagnostics,
+        summary_only=bool(result.summary) and found == [result.summary],
     )
 
 
@@ -330,14 +351,25 @@ def build_sections(
     numbers: Numbers | None = None,
     subject: Subject = ("people", "person"),
     methods_url: str = "docs/methods/",
+    locale: str | None = None,
 ) -> list[Section]:
-    """A section per result or failure, in the order given, with unique anchors and titles."""
-    numbers = numbers or Numbers()
+    """A section per result or failure, in the order given, with unique anchors and titles.
+
+    Words are in ``locale`` (default: the current locale), and so are the numbers unless
+    ``numbers`` says otherwise.
+    """
+    with use_locale(locale) as current:
+        return _sections(items, numbers or Numbers(current), subject, methods_url)
+
+
+def _sections(
+    items: Sequence[Result | Failure], numbers: Numbers, subject: Subject, methods_url: str
+) -> list[Section]:
     out: list[Section] = []
     seen: dict[str, int] = {}
     anchors: set[str] = set()
     for item in items:
-        title = method_title(item.method) if isinstance(item, Result) else item.title
+        title = method_title(item.method) if isinstance(item, Result) else _(item.title)
         count = seen.get(title, 0) + 1
         seen[title] = count
         if count > 1:

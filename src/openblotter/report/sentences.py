@@ -5,7 +5,9 @@ the estimate, its interval and the records behind it (``"Black drivers were sear
 the rate of White drivers (95% interval 1.4 to 1.8; 12,345 stops)."``), then, where it applies,
 that the interval includes the value of no difference, that few records are behind it, or what a
 pattern would and would not show. Every sentence is a template with named placeholders passed
-through :func:`~openblotter.report.i18n.gettext`; numbers are formatted for the locale.
+through :func:`~openblotter.report.i18n.gettext` when it is written, so it comes out in the current
+language; numbers are formatted for the locale. The subject noun is given in English
+(``("drivers", "driver")``) and said in the current language.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from openblotter.report.i18n import decimals_for, ngettext
+from openblotter.report.i18n import N_, decimals_for
 from openblotter.report.i18n import gettext as _
 from openblotter.report.quantities import (
     FACET_LABELS,
@@ -28,6 +30,7 @@ from openblotter.report.quantities import (
     outcome_key,
     outcome_title,
     quantity_info,
+    unit_words,
 )
 
 if TYPE_CHECKING:
@@ -43,28 +46,37 @@ SMALL_N = 100
 _MAX_ITEMS = 8
 
 Subject = tuple[str, str]
-"""The people the records are about, plural and singular: ``("drivers", "driver")``."""
+"""The people the records are about, plural and singular, in English: ``("drivers", "driver")``."""
+
+_NOUNS = {"people": N_("people"), "drivers": N_("drivers"), "pedestrians": N_("pedestrians")}
+"""The subject nouns the report knows, in the catalogue (others are shown as given)."""
+_STOPPED = {
+    "person": N_("a stopped person"),
+    "driver": N_("a stopped driver"),
+    "pedestrian": N_("a stopped pedestrian"),
+}
+"""One stopped person of the subject, for the veil of darkness sentence."""
 
 _RATE_RATIO = {
-    "stop": _("{group} were stopped at {ratio} times the rate of {reference}"),
-    "search": _("{group} were searched at {ratio} times the rate of {reference}"),
-    "frisk": _("{group} were frisked at {ratio} times the rate of {reference}"),
-    "arrest": _("{group} were arrested at {ratio} times the rate of {reference}"),
-    "citation": _("{group} were cited at {ratio} times the rate of {reference}"),
-    "summons": _("{group} were given a summons at {ratio} times the rate of {reference}"),
-    "warning": _("{group} were given a warning at {ratio} times the rate of {reference}"),
-    "force": _("Force was used on {group} at {ratio} times the rate for {reference}"),
-    "consent_search_requested": _(
+    "stop": N_("{group} were stopped at {ratio} times the rate of {reference}"),
+    "search": N_("{group} were searched at {ratio} times the rate of {reference}"),
+    "frisk": N_("{group} were frisked at {ratio} times the rate of {reference}"),
+    "arrest": N_("{group} were arrested at {ratio} times the rate of {reference}"),
+    "citation": N_("{group} were cited at {ratio} times the rate of {reference}"),
+    "summons": N_("{group} were given a summons at {ratio} times the rate of {reference}"),
+    "warning": N_("{group} were given a warning at {ratio} times the rate of {reference}"),
+    "force": N_("Force was used on {group} at {ratio} times the rate for {reference}"),
+    "consent_search_requested": N_(
         "{group} were asked to consent to a search at {ratio} times the rate of {reference}"
     ),
-    "consent_refused": _(
+    "consent_refused": N_(
         "{group} refused a consent search at {ratio} times the rate of {reference}"
     ),
-    "contraband": _(
+    "contraband": N_(
         "Searches of {group} found contraband at {ratio} times the rate for {reference}"
     ),
 }
-_RATE_RATIO_OTHER = _(
+_RATE_RATIO_OTHER = N_(
     "The rate of {outcome} for {group} was {ratio} times the rate for {reference}"
 )
 
@@ -117,9 +129,23 @@ class Writer:
     def __init__(self, result: Result, numbers: Numbers, subject: Subject) -> None:
         self.result, self.numbers, self.subject = result, numbers, subject
 
+    @property
+    def noun(self) -> str:
+        """The plural subject noun in the current language (``drivers``)."""
+        noun = _NOUNS.get(self.subject[0])
+        return _(noun) if noun is not None else self.subject[0]
+
+    @property
+    def stopped(self) -> str:
+        """One stopped person of the subject, in the current language (``a stopped driver``)."""
+        one = _STOPPED.get(self.subject[1])
+        if one is not None:
+            return _(one)
+        return _("a stopped {one}").format(one=self.subject[1])
+
     def who(self, value: str | None) -> str:
         """A group in words with the subject noun (``Black drivers``)."""
-        return group_phrase(value, self.subject[0]) if value else self.subject[0]
+        return group_phrase(value, self.noun) if value else self.noun
 
     def item_label(self, e: Estimate) -> str:
         """What one item of a list is about: its group, or its other labels."""
@@ -157,12 +183,8 @@ class Writer:
                 )
             )
         if e.n is not None:
-            singular, plural = quantity_info(e.quantity).unit
-            parts.append(
-                _("{n} {unit}").format(
-                    n=self.numbers.count(e.n), unit=ngettext(singular, plural, e.n)
-                )
-            )
+            unit = unit_words(quantity_info(e.quantity), e.n)
+            parts.append(_("{n} {unit}").format(n=self.numbers.count(e.n), unit=unit))
         return f" ({'; '.join(parts)})" if parts else ""
 
     def caution(self, e: Estimate, null: float | None) -> str:
@@ -195,7 +217,7 @@ class Writer:
         if outcome is None and per_resident:
             outcome = "stop"
         key = outcome_key(outcome) if outcome else ""
-        template = _RATE_RATIO.get(key, _RATE_RATIO_OTHER)
+        template = _(_RATE_RATIO.get(key, _RATE_RATIO_OTHER))
         (ratio, *_rest) = self.value(e, "ratio")
         main = template.format(
             group=self.who(_label(e, GROUP_LABELS)),
@@ -235,9 +257,9 @@ class Writer:
         reference = code_label(_label(e, REFERENCE_LABELS) or "")
         (ratio, *_rest) = self.value(e, "ratio")
         main = _(
-            "After dark, the odds that a stopped {one} was {group} rather than {reference} were "
+            "After dark, the odds that {stopped} was {group} rather than {reference} were "
             "{ratio} times those in daylight at the same clock time"
-        ).format(one=self.subject[1], group=group, reference=reference, ratio=ratio)
+        ).format(stopped=self.stopped, group=group, reference=reference, ratio=ratio)
         text = self.sentence(main, e, "ratio", 1.0)
         if e.interval and all(is_finite(b) for b in e.interval) and max(e.interval) < 1.0:
             text += " " + _(
@@ -329,7 +351,7 @@ class Writer:
             )
         small = any(e.n is not None and 0 <= e.n < SMALL_N for e in shown)
         joined = self.numbers.join(items)
-        text = _cap(template.format(items=joined, noun=self.subject[0], title=title)) + "."
+        text = _cap(template.format(items=joined, noun=self.noun, title=title)) + "."
         if small:
             text += " " + _("Some rest on few records and are imprecise.")
         return text
