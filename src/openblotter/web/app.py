@@ -21,7 +21,12 @@ from starlette.staticfiles import StaticFiles
 
 from openblotter.errors import BlotterError, NotFoundError
 from openblotter.web.i18n import DEFAULT, LANGUAGES, language
-from openblotter.web.security import RateLimiter, RateLimitMiddleware, SecurityHeadersMiddleware
+from openblotter.web.security import (
+    SECURITY_HEADERS,
+    RateLimiter,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from openblotter.web.twins import environment
 
 if TYPE_CHECKING:
@@ -52,7 +57,7 @@ def _error(
         body: dict[str, Any] = {"status": status, "code": code, "message": message}
         if incident:
             body["incident"] = incident
-        return JSONResponse({"error": body}, status_code=status)
+        return JSONResponse({"error": body}, status_code=status, headers=SECURITY_HEADERS)
     first = request.url.path.strip("/").split("/", 1)[0]
     lang = language(first if first in LANGUAGES else DEFAULT)
     html = (
@@ -66,7 +71,8 @@ def _error(
             request=request,
         )
     )
-    return HTMLResponse(html, status_code=status)
+    # a 500 answer is sent from outside the middleware stack: it carries the headers itself
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
 def create_app(portal: Portal, *, rate: float = 50.0, burst: int = 200) -> FastAPI:
@@ -108,9 +114,10 @@ def create_app(portal: Portal, *, rate: float = 50.0, burst: int = 200) -> FastA
         logger.exception("incident %s on %s", incident, request.url.path, exc_info=exc)
         return _error(request, 500, "internal-error", "Something went wrong on our side.", incident)
 
-    from openblotter.web import pages
+    from openblotter.web import api, pages
 
     pages.register(app)
+    app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(rate, burst), exempt=("/static/",))
     app.add_middleware(SecurityHeadersMiddleware)

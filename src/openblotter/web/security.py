@@ -39,6 +39,9 @@ _HEADERS = [
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
 
+SECURITY_HEADERS = {name.decode(): value.decode() for name, value in _HEADERS}
+"""The same headers as a dict, for responses sent outside the middleware (500 answers)."""
+
 
 class SecurityHeadersMiddleware:
     """Add the strict security headers to every HTTP response (pages, API, errors, files)."""
