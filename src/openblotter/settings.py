@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default="1GB",
         description="Most memory the embedded DuckDB store may use; beyond it, it spills to disk.",
     )
+    rate_limit_per_second: float = Field(
+        default=50.0,
+        gt=0,
+        description="Requests per second one client may make to the portal, sustained.",
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=1, description="Requests one client may make at once before the limit."
+    )
     log_level: str = Field(default="WARNING", description="Python logging level for stderr.")
     debug: bool = Field(default=False, description="Print tracebacks for errors.")
 

@@ -21,7 +21,11 @@ def app_from_environment() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_level)
     store = open_store(settings, read_only=True)
-    return create_app(Portal(store, settings.data_dir))
+    return create_app(
+        Portal(store, settings.data_dir),
+        rate=settings.rate_limit_per_second,
+        burst=settings.rate_limit_burst,
+    )
 
 
 def run_server(*, host: str, port: int, workers: int) -> None:

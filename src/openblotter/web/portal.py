@@ -74,6 +74,17 @@ class Portal:
                 agencies = {row[0]: AgencyInfo(*row) for row in rows}
             self._releases, self._agencies, self._loaded_at = releases, agencies, now
 
+    def state(self) -> tuple[object, ...]:
+        """What every page depends on: the published releases and the saved analyses.
+
+        Pages are functions of this state, their path and query, so a rendered page can be
+        reused until it changes (a new release or a newly saved analysis).
+        """
+        self._refresh()
+        folder = self.analyses_dir
+        saved = folder.stat().st_mtime_ns if folder.is_dir() else 0
+        return (tuple(r.release_id for r in self._releases), saved)
+
     def agencies(self) -> list[AgencyInfo]:
         """Agencies with at least one published release, by name."""
         self._refresh()

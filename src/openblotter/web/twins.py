@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,33 @@ __all__ = ["add_page", "environment", "render_page"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _CACHE_SECONDS = 60
+
+
+class _PageCache:
+    """Rendered pages by (path, query, JSON or not, portal state); least recently used go."""
+
+    def __init__(self, size: int, max_bytes: int) -> None:
+        self._size, self._max_bytes = size, max_bytes
+        self._items: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> tuple[bytes, str] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: tuple[bytes, str]) -> None:
+        if len(value[0]) > self._max_bytes:
+            return
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_PAGES = _PageCache(size=256, max_bytes=1_000_000)
 
 
 @cache
@@ -111,14 +140,22 @@ def add_page(
 
         async def handle(request: Request) -> Response:
             portal: Portal = request.app.state.portal
-            params = dict(request.path_params)
-            model = builder(request, portal, lang, **params)
-            if _wants_json(request, suffix_json=suffix_json):
+            as_json = _wants_json(request, suffix_json=suffix_json)
+            key = (request.url.path, request.url.query, as_json, portal.state())
+            cached = _PAGES.get(key)
+            if cached is None:
+                cached = _build(request, portal, as_json=as_json)
+                _PAGES.put(key, cached)
+            return _respond(request, *cached)
+
+        def _build(request: Request, portal: Portal, *, as_json: bool) -> tuple[bytes, str]:
+            model = builder(request, portal, lang, **dict(request.path_params))
+            if as_json:
                 body = json.dumps(model, ensure_ascii=False, default=str).encode()
-                return _respond(request, body, "application/json")
+                return body, "application/json"
             concrete = request.url.path.removeprefix(lang.prefix) or "/"
             html = render_page(request, lang, template, model, concrete)
-            return _respond(request, html.encode(), "text/html; charset=utf-8")
+            return html.encode(), "text/html; charset=utf-8"
 
         return handle
 
