@@ -1,4 +1,7 @@
-"""Veil of darkness: window and filter rules on hand-made stops, the model, the SQL twin."""
+"""Veil of darkness: window and filter rules on hand-made stops, the model, the worked examples.
+
+The same counts computed inside the store: ``test_veil_store.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ from hypothesis import strategies as st
 
 from openblotter.analysis import Result
 from openblotter.analysis.veil import (
-    AGGREGATE_SQL,
     aggregate,
     fit,
     natural_spline_basis,
@@ -296,33 +298,6 @@ def test_natural_spline_basis__is_linear_beyond_the_boundary_knots() -> None:
     assert np.allclose(np.diff(basis, n=2, axis=0), 0.0, atol=1e-9)
     inside = natural_spline_basis(np.linspace(0, 10, 101), knots)
     assert np.linalg.matrix_rank(np.column_stack([np.ones(101), inside])) == 5
-
-
-def test_aggregate_sql__duckdb_gives_the_same_counts() -> None:
-    duckdb = pytest.importorskip("duckdb")
-    stops = daylight_stops(20_000, seed=4, missing_coordinates=0.05)
-    prepared = prepare(
-        stops, timezone_column="timezone", location="district", centroid=(37.7, -97.3)
-    ).collect()
-    sun = sun_table(prepared)
-    keys = ["status", "location", "period", "is_dark", "minute_bin"]
-    for dst in (None, 21):
-        ours = aggregate(prepared, sun, dst_window_days=dst).collect()
-        con = duckdb.connect()
-        con.register("prepared", prepared.to_arrow())
-        con.register("sun", sun.to_arrow())
-        params = {
-            "comparison": "black",
-            "reference": "white",
-            "window_start": "dusk",
-            "dst_window_days": -1 if dst is None else dst,
-            "half_bin": 2,
-            "bin_minutes": 5,
-        }
-        theirs = pl.from_arrow(con.sql(AGGREGATE_SQL, params=params).to_arrow_table())
-        assert isinstance(theirs, pl.DataFrame)
-        theirs = theirs.select(ours.columns).cast(ours.schema)
-        assert ours.sort(keys, nulls_last=True).equals(theirs.sort(keys, nulls_last=True))
 
 
 def test_fit__worked_example_by_hand() -> None:

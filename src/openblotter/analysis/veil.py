@@ -29,10 +29,11 @@ of the spring and autumn clock changes, where the same clock time is light on on
 on the other, and adds one fixed effect per (clock change, year) period, as the paper does.
 
 Steps 2-4 up to the counts are one polars expression chain (:func:`aggregate`) that reads like a
-SQL ``GROUP BY``; :data:`AGGREGATE_SQL` is the same query for DuckDB, checked against it in
-the tests. The model (:func:`fit`) only sees the small count table, so its cost does not grow
-with the number of stops: a GLM on the counts gives exactly the estimate and standard error of
-the row-level logistic regression.
+SQL ``GROUP BY``, for stops held in memory; for stops in the store,
+:func:`openblotter.analysis.veil_store.veil_of_darkness_store` computes the same counts inside
+it, as SQL, and both end in :func:`describe`. The model (:func:`fit`) only sees the small count
+table, so its cost does not grow with the number of stops: a GLM on the counts gives exactly the
+estimate and standard error of the row-level logistic regression.
 """
 
 from __future__ import annotations
@@ -43,14 +44,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
-from openblotter.analysis.veil_data import (
-    AGGREGATE_SQL,
-    METHOD,
-    Frame,
-    aggregate,
-    prepare,
-    sun_table,
-)
+from openblotter.analysis.veil_data import METHOD, Frame, aggregate, prepare, sun_table
 from openblotter.analysis.veil_model import fit, natural_spline_basis
 from openblotter.errors import ConfigError
 from openblotter.schema import load_standard
@@ -62,9 +56,10 @@ if TYPE_CHECKING:
 
 
 __all__ = [
-    "AGGREGATE_SQL",
     "METHOD",
     "aggregate",
+    "check_options",
+    "describe",
     "fit",
     "natural_spline_basis",
     "prepare",
@@ -98,7 +93,18 @@ _DST_CAVEAT = (
 )
 
 
-def _check(comparison: str, reference: str, spline_df: int, bin_minutes: int, level: float) -> None:
+def check_options(
+    *,
+    comparison: str,
+    reference: str,
+    spline_df: int,
+    bin_minutes: int,
+    level: float,
+    window_start: str,
+    knots: str,
+    dst_window_days: int | None,
+) -> None:
+    """Raise :class:`~openblotter.errors.ConfigError` for an option the test cannot take."""
     codes = load_standard().codelist("race").values
     for name, value in (("comparison", comparison), ("reference", reference)):
         if value not in codes:
@@ -111,6 +117,10 @@ def _check(comparison: str, reference: str, spline_df: int, bin_minutes: int, le
         raise ConfigError("bin_minutes must be between 1 and 60")
     if not 0.5 <= level < 1.0:
         raise ConfigError("level must be in [0.5, 1)")
+    if window_start not in ("dusk", "sunset") or knots not in ("stops", "cells"):
+        raise ConfigError("window_start is 'dusk' or 'sunset'; knots is 'stops' or 'cells'")
+    if dst_window_days is not None and not 1 <= dst_window_days <= 120:
+        raise ConfigError("the daylight-saving window must be between 1 and 120 days")
 
 
 def veil_of_darkness(
@@ -143,11 +153,16 @@ def veil_of_darkness(
     cannot identify the effect gives ``None`` estimates with a caveat. ``dst_window_days``
     turns it into :func:`veil_of_darkness_dst`.
     """
-    _check(comparison, reference, spline_df, bin_minutes, level)
-    if window_start not in ("dusk", "sunset") or knots not in ("stops", "cells"):
-        raise ConfigError("window_start is 'dusk' or 'sunset'; knots is 'stops' or 'cells'")
-    if dst_window_days is not None and not 1 <= dst_window_days <= 120:
-        raise ConfigError("the daylight-saving window must be between 1 and 120 days")
+    check_options(
+        comparison=comparison,
+        reference=reference,
+        spline_df=spline_df,
+        bin_minutes=bin_minutes,
+        level=level,
+        window_start=window_start,
+        knots=knots,
+        dst_window_days=dst_window_days,
+    )
     prepared = prepare(
         stops,
         timezone=timezone,
@@ -166,6 +181,41 @@ def veil_of_darkness(
         window_start=window_start,
         dst_window_days=dst_window_days,
     ).collect()
+    return describe(
+        cells,
+        sun,
+        spline_df=spline_df,
+        interact_time_location=interact_time_location,
+        knots=knots,
+        level=level,
+        comparison=comparison,
+        reference=reference,
+        window_start=window_start,
+        dst_window_days=dst_window_days,
+        provenance=provenance,
+    )
+
+
+def describe(
+    cells: pl.DataFrame,
+    sun: pl.DataFrame,
+    *,
+    spline_df: int,
+    interact_time_location: bool,
+    knots: Literal["stops", "cells"],
+    level: float,
+    comparison: str,
+    reference: str,
+    window_start: Literal["dusk", "sunset"],
+    dst_window_days: int | None,
+    provenance: Mapping[str, str] | None,
+) -> Result:
+    """Fit the model on the count table of :func:`aggregate` and say what was kept and why.
+
+    ``sun`` is the sun table the counts were made with (its size is a diagnostic; a zone without
+    clock changes earns the DST variant a caveat). Shared by the in-memory test and the one that
+    runs in the store (:mod:`openblotter.analysis.veil_store`), so both report alike.
+    """
     result = fit(
         cells,
         spline_df=spline_df,

@@ -1,6 +1,8 @@
 """Veil of darkness, the data side: prepared stops, sun times and the aggregation.
 
-The aggregation exists in Polars and as the same DuckDB SQL query; the model is fitted on it.
+The aggregation of stops held in memory, in Polars; the same counts computed inside the store
+are :func:`openblotter.analysis.veil_counts.cells_expr`, checked against this one in the tests.
+The model is fitted on them.
 
 See ``openblotter.analysis.veil`` for the method.
 """
@@ -18,59 +20,13 @@ from openblotter.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AGGREGATE_SQL", "METHOD", "Frame", "aggregate", "prepare", "sun_table"]
+__all__ = ["METHOD", "Frame", "aggregate", "prepare", "sun_table"]
 
 METHOD = "veil-of-darkness"
 """Method id: the page ``docs/methods/veil-of-darkness.md``."""
 
 Frame = pl.DataFrame | pl.LazyFrame
 _SUN_KEYS = ["date", "lat_cell", "lng_cell", "tz"]
-
-AGGREGATE_SQL = """
-WITH joined AS (
-  SELECT p.*, s.sunset_minute, s.dusk_minute, s.clock_change, s.change_year,
-         s.days_from_change,
-         p.subject_race IN ($comparison, $reference) AND p.location IS NOT NULL
-           AND s.sunset_minute IS NOT NULL AND s.dusk_minute IS NOT NULL AS eligible
-  FROM prepared p LEFT JOIN sun s
-    ON p.date = s.date AND p.lat_cell = s.lat_cell AND p.lng_cell = s.lng_cell AND p.tz = s.tz
-), windowed AS (
-  SELECT *,
-    MIN(CASE WHEN eligible THEN CASE WHEN $window_start = 'sunset' THEN sunset_minute
-                                     ELSE dusk_minute END END)
-      OVER (PARTITION BY location) AS window_lo,
-    MAX(CASE WHEN eligible THEN dusk_minute END) OVER (PARTITION BY location) AS window_hi
-  FROM joined
-), labelled AS (
-  SELECT *, CASE
-    WHEN date IS NULL OR minute IS NULL THEN 'missing-date-or-time'
-    WHEN subject_race IS NULL OR subject_race NOT IN ($comparison, $reference) THEN 'other-race'
-    WHEN location IS NULL THEN 'missing-location'
-    WHEN lat_cell IS NULL OR lng_cell IS NULL THEN 'missing-coordinates'
-    WHEN sunset_minute IS NULL OR dusk_minute IS NULL THEN 'no-sun-times'
-    WHEN minute < window_lo OR minute > window_hi THEN 'outside-window'
-    WHEN minute > sunset_minute AND minute < dusk_minute THEN 'twilight'
-    WHEN $dst_window_days >= 0 AND (days_from_change IS NULL
-         OR abs(days_from_change) > $dst_window_days) THEN 'outside-dst-windows'
-    ELSE 'kept' END AS status
-  FROM windowed
-)
-SELECT status, location,
-  CASE WHEN status = 'kept' AND $dst_window_days >= 0
-       THEN clock_change || '-' || CAST(change_year AS VARCHAR) END AS period,
-  CASE WHEN status = 'kept' THEN minute >= dusk_minute END AS is_dark,
-  CASE WHEN status = 'kept'
-       THEN CAST(floor((minute + $half_bin) / $bin_minutes) AS INTEGER) * $bin_minutes
-       END AS minute_bin,
-  count(*) AS n,
-  sum(CASE WHEN subject_race = $comparison THEN 1 ELSE 0 END) AS n_comparison,
-  sum(CASE WHEN used_centroid THEN 1 ELSE 0 END) AS n_centroid
-FROM labelled
-GROUP BY 1, 2, 3, 4, 5
-"""
-"""The :func:`aggregate` chain as SQL over the tables ``prepared`` (:func:`prepare`) and
-``sun`` (:func:`sun_table`), with DuckDB ``$name`` parameters (``$dst_window_days`` = -1 for the
-full-year test; ``$half_bin`` = ``$bin_minutes // 2``)."""
 
 
 def prepare(
@@ -213,7 +169,8 @@ def aggregate(
     ``missing-coordinates``, ``no-sun-times``, ``outside-window``, ``twilight``,
     ``outside-dst-windows``); ``period``, ``is_dark`` and ``minute_bin`` are null except on kept
     rows. ``n`` counts stops, ``n_comparison`` those of the comparison group, ``n_centroid``
-    those placed at the agency centroid. :data:`AGGREGATE_SQL` is the same query in SQL.
+    those placed at the agency centroid. :func:`~openblotter.analysis.veil_counts.cells_expr`
+    is the same aggregation as an Ibis expression, run by the store.
     """
     status_col, race = pl.col("status"), pl.col("subject_race")
     eligible = (
