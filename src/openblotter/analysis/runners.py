@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from openblotter.analysis.source import counts, provenance, run, subject_stops
-from openblotter.analysis.suite import agency_context, default_geography
+from openblotter.analysis.suite import default_geography
 from openblotter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -83,23 +83,14 @@ def _reference(groups: list[str]) -> str | None:
 
 
 def veil(tx: Transaction, agency: str, options: Options) -> Result:
-    """The veil of darkness with the agency's timezone and centroid, by its geography if any."""
-    from openblotter.analysis.veil import veil_of_darkness
+    """The veil of darkness counted in the store, by the agency's geography if it has one."""
+    from openblotter.analysis.veil_store import veil_of_darkness_store
 
-    context = agency_context(tx, agency)
-    if context["timezone"] is None:
-        raise ConfigError(f"the veil of darkness needs {agency}'s timezone in agency.yaml")
-    location = options.by or default_geography(tx, agency)
-    view = subject_stops(agency)
-    columns = ["date", "time", "lat", "lng", "subject_race", *([location] if location else [])]
-    stops = run(view.select(*columns), tx)
-    return veil_of_darkness(
-        stops,
-        timezone=context["timezone"],
-        centroid=context["centroid"],
-        location=location,
+    return veil_of_darkness_store(
+        tx,
+        agency,
+        location=options.by or default_geography(tx, agency),
         reference=options.reference or "white",
-        provenance=provenance(tx, agency, _STOP_DATASETS),
     )
 
 
