@@ -48,6 +48,10 @@ bench: install services
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/release.py
 	$(BIN)/python benchmarks/veil.py
+	$(BIN)/python benchmarks/analysis.py
+	$(BIN)/python benchmarks/threshold.py --model beta
+	command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python benchmarks/portal.py
 
 clean:
 	rm -rf $(VENV) blotter-data .pytest_cache .mypy_cache .ruff_cache

@@ -198,7 +198,7 @@ def test_run_with_values__quotes_text_and_survives_placeholder_characters(
 
     names = pl.DataFrame(
         {
-            "name": ["O'Brien 50% ?", None, ""],
+            "name": ["O'Brien 50% ?", None, "tab\tand\x1fseparator"],
             "day": [dt.date(2024, 2, 29), None, dt.date(2000, 1, 1)],
             "k": [1, 2, None],
             "flag": [True, None, False],
