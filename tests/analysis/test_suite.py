@@ -129,6 +129,19 @@ def test_cli_analyze_veil_on_the_agency(
     assert table.returncode == 0
     assert "dark_odds_ratio" in table.stdout
     assert "caveat:" in table.stderr
+    fitted = blotter(
+        "analyze",
+        "threshold",
+        "--agency",
+        AGENCY,
+        "--draws",
+        "60",
+        "--format",
+        "json",
+        settings=store_settings,
+    )
+    assert fitted.returncode == 0, fitted.stderr
+    assert json.loads(fitted.stdout)["method"] == "threshold-test"
     missing = blotter("analyze", "complaints", "--agency", AGENCY, settings=store_settings)
     assert missing.returncode != 0
     assert "no complaints" in missing.stderr

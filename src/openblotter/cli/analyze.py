@@ -121,9 +121,7 @@ def _table(rows: list[dict[str, Any]], by: str | None) -> QueryResult:
 )
 @click.option("--chains", type=int, default=2, show_default=True, help="Number of NUTS chains.")
 @format_option
-@pass_app
 def threshold(
-    app: AppContext,
     counts_path: Path | None,
     agency: str | None,
     location: str | None,
@@ -152,6 +150,9 @@ def threshold(
     if (counts_path is None) == (agency is None):
         raise click.UsageError("give exactly one of --counts FILE and --agency SLUG")
     if agency is not None:
+        app = click.get_current_context().find_object(AppContext)
+        if app is None:  # pragma: no cover - only when the command is used outside `blotter`
+            raise click.UsageError("--agency needs the blotter command's settings")
         result = run_for_agency(
             app,
             "threshold-test",
