@@ -37,9 +37,10 @@ def _import_psycopg() -> Any:
     return psycopg
 
 
-def _pg(sql: str) -> str:
-    """Translate the store's ``?`` placeholders to psycopg's."""
-    return sql.replace("%", "%%").replace("?", "%s")
+def _pg(sql: str, params: Sequence[Any]) -> str:
+    """Translate the store's ``?`` placeholders to psycopg's (only when values are bound:
+    without parameters psycopg sends the text as it is, so a ``%`` in a literal stays one)."""
+    return sql.replace("%", "%%").replace("?", "%s") if params else sql
 
 
 def _result(cursor: psycopg.Cursor[Any]) -> QueryResult:
@@ -90,7 +91,7 @@ class _PostgresTransaction(Transaction):
         import psycopg
 
         try:
-            return self._conn.execute(_pg(sql), list(params) or None)
+            return self._conn.execute(_pg(sql, params), list(params) or None)
         except psycopg.Error as exc:
             raise StorageError(f"statement failed, the transaction will roll back: {exc}") from exc
 
@@ -184,7 +185,7 @@ class PostgresStore(Store):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
         try:
-            return _result(self._conn().execute(_pg(sql), list(params) or None))
+            return _result(self._conn().execute(_pg(sql, params), list(params) or None))
         except self._psycopg.Error as exc:
             raise StorageError(f"query failed: {exc}") from exc
 
