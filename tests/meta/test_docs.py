@@ -49,3 +49,17 @@ def test_every_setting__is_documented_in_the_readme() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, name
         assert f"BLOTTER_{name.upper()}" in readme, name
+
+
+def test_every_api_route__is_in_the_api_reference(tmp_path: Path) -> None:
+    from openblotter.storage.duckdb import DuckDBStore
+    from openblotter.web.app import create_app
+    from openblotter.web.portal import Portal
+
+    text = (ROOT / "docs" / "reference" / "api.md").read_text(encoding="utf-8")
+    with DuckDBStore(":memory:") as store:
+        paths = create_app(Portal(store, tmp_path)).openapi()["paths"]
+    for path in paths:
+        if path == "/api/v1/openapi.json":
+            continue
+        assert f"`GET {path}" in text, f"{path} is not in docs/reference/api.md"
