@@ -9,11 +9,13 @@ Subclasses are grouped by what the caller can do about them::
 
     BlotterError                      exit 1
     ├── ConfigError                   exit 2   fix the settings, a mapping or the command line
-    │   └── ProhibitedAttributeError  exit 2   a mapping sends a column to a prohibited attribute
+    │   ├── ProhibitedAttributeError  exit 2   a mapping sends a column to a prohibited attribute
+    │   └── WeakPasswordError         exit 2   a new password breaks the password policy
     ├── SourceUnreadableError         exit 3   the input file cannot be read at all
     ├── SchemaError                   exit 4   a table schema (the standard) is malformed
     ├── NotFoundError                 exit 5   a dataset, batch, agency or release does not exist
     ├── PermissionDeniedError         exit 6   not allowed (e.g. a write through `blotter sql`)
+    ├── AuthenticationError           exit 6   a log-in, second factor or API token was refused
     ├── IntegrityError                exit 7   a checksum or hash chain does not match
     │   └── LeakDetectedError         exit 7   a release would publish an identifier of a person
     ├── StorageError                  exit 8   the store cannot be reached or refused an operation
@@ -27,6 +29,7 @@ name the batch, the dataset, the field and the row number instead.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "BlotterError",
     "ConfigError",
     "IntegrityError",
@@ -39,6 +42,7 @@ __all__ = [
     "SourceUnreadableError",
     "StorageError",
     "StoreVersionError",
+    "WeakPasswordError",
 ]
 
 
@@ -60,6 +64,12 @@ class ProhibitedAttributeError(ConfigError):
     """A mapping would store sexual orientation, gender identity or immigration status."""
 
     code = "prohibited-attribute"
+
+
+class WeakPasswordError(ConfigError):
+    """A new password is too short, too long, contains the user name or is a common password."""
+
+    code = "weak-password"
 
 
 class SourceUnreadableError(BlotterError):
@@ -88,6 +98,13 @@ class PermissionDeniedError(BlotterError):
 
     exit_code = 6
     code = "permission-denied"
+
+
+class AuthenticationError(BlotterError):
+    """A log-in, second factor or API token was refused (the message does not say which)."""
+
+    exit_code = 6
+    code = "authentication-failed"
 
 
 class IntegrityError(BlotterError):

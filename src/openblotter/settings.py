@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=200, ge=1, description="Requests one client may make at once before the limit."
     )
+    staff_pages: bool = Field(
+        default=True,
+        description="Serve the staff pages (sign-in, upload, releases, audit); the server then "
+        "opens the store for writing (a DuckDB store allows one such process).",
+    )
+    upload_max_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="Largest file a staff upload may send."
+    )
+    secure_cookies: bool = Field(
+        default=True,
+        description="Mark staff cookies Secure (browsers still send them to http://127.0.0.1 "
+        "and localhost); turn off only for plain-HTTP testing on another host.",
+    )
     log_level: str = Field(default="WARNING", description="Python logging level for stderr.")
     debug: bool = Field(default=False, description="Print tracebacks for errors.")
 

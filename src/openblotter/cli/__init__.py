@@ -56,6 +56,7 @@ def cli(ctx: click.Context, data_dir: Path | None, debug: bool, log_level: str |
 def _register() -> None:
     from openblotter.cli import (
         analyze,
+        audit,
         db,
         demo,
         generate,
@@ -66,6 +67,7 @@ def _register() -> None:
         serve,
         sql,
         standard,
+        user,
     )
 
     for command in (
@@ -83,6 +85,8 @@ def _register() -> None:
         report.report,
         serve.serve,
         demo.demo,
+        user.user,
+        audit.audit,
     ):
         cli.add_command(command)
 

@@ -192,6 +192,7 @@ def _ingest(
     progress: Progress | None = None,
     exact: bool = False,
     sha256: str | None = None,
+    before_commit: Callable[[Transaction, IngestResult], None] | None = None,
 ) -> IngestResult:
     sha = sha256 or file_sha256(path)
     result = IngestResult(file=path.name, sha256=sha, status="committed")
@@ -242,6 +243,8 @@ def _ingest(
 
             def record(tx: Transaction) -> None:
                 _record_batch(tx, result, mapping, agency_slug, path, clock, standard)
+                if before_commit is not None:  # e.g. the audit entry: it commits with the batch
+                    before_commit(tx, result)
 
             try:
                 _load_batch(step, loader, reader, compiled, result, progress, reject_above, record)

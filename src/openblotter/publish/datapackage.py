@@ -14,14 +14,24 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from openblotter.ingest.readers import file_sha256
 from openblotter.schema.dictionary import PAGE_STYLE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from openblotter.privacy.deidentify import PublishedField
     from openblotter.schema.model import TableSchema
     from openblotter.schema.registry import Standard
 
-__all__ = ["field_descriptor", "frame_fields", "published_schema", "to_html"]
+__all__ = [
+    "alternate_entries",
+    "field_descriptor",
+    "frame_fields",
+    "published_schema",
+    "resource_entry",
+    "to_html",
+]
 
 _KEEP = ("name", "type", "title", "description", "format", "itemType", "delimiter")
 
@@ -122,3 +132,40 @@ def to_html(package: dict[str, Any]) -> str:
             "",
         ]
     )
+
+
+_MEDIA = {
+    "csv": "text/csv",
+    "ndjson": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def resource_entry(folder: Path, path: Path, name: str, title: str, rows: int) -> dict[str, Any]:
+    """The Data Package resource of one file of a release folder, with its size and hash."""
+    return {
+        "name": name,
+        "title": title,
+        "path": str(path.relative_to(folder)),
+        "format": path.suffix.lstrip("."),
+        "mediatype": _MEDIA.get(path.suffix.lstrip("."), "text/plain"),
+        "encoding": "utf-8",
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{file_sha256(path)}",
+        "rows": rows,
+    }
+
+
+def alternate_entries(folder: Path, paths: list[Path]) -> list[dict[str, Any]]:
+    """The same table in other formats, listed under its resource's ``alternates``."""
+    return [
+        {
+            "path": str(p.relative_to(folder)),
+            "format": p.suffix.lstrip("."),
+            "mediatype": _MEDIA[p.suffix.lstrip(".")],
+            "bytes": p.stat().st_size,
+            "hash": f"sha256:{file_sha256(p)}",
+        }
+        for p in paths
+    ]

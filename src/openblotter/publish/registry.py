@@ -20,9 +20,10 @@ from openblotter.ingest.readers import file_sha256
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
     from pathlib import Path
 
-    from openblotter.storage.base import Store
+    from openblotter.storage.base import Store, Transaction
 
 __all__ = [
     "ReleaseRecord",
@@ -78,8 +79,17 @@ def list_releases(store: Store, agency_slug: str | None = None) -> list[ReleaseR
     return [_record(row) for row in result.rows]
 
 
-def register(store: Store, release: ReleaseRecord) -> None:
-    """Record a release (one transaction)."""
+def register(
+    store: Store,
+    release: ReleaseRecord,
+    *,
+    before_commit: Callable[[Transaction], None] | None = None,
+) -> None:
+    """Record a release; ``before_commit`` runs last in the same transaction.
+
+    The audit entry and the approval request go there: the release and what records it commit
+    together or not at all.
+    """
     with store.transaction() as tx:
         tx.execute(
             f"INSERT INTO releases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant
@@ -97,6 +107,8 @@ def register(store: Store, release: ReleaseRecord) -> None:
                 json.dumps(release.summary, sort_keys=True),
             ],
         )
+        if before_commit is not None:
+            before_commit(tx)
 
 
 def find_release(store: Store, release: str) -> ReleaseRecord:

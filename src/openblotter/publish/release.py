@@ -27,6 +27,7 @@ import shutil
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from openblotter.audit import current_head, has_audit_log, publish_head
 from openblotter.errors import IntegrityError, LeakDetectedError, NotFoundError
 from openblotter.ingest.readers import file_sha256
 from openblotter.privacy.deidentify import deidentify, published_fields
@@ -34,7 +35,13 @@ from openblotter.privacy.identifiers import family_root
 from openblotter.privacy.policy import LICENCES
 from openblotter.publish.aggregates import aggregate, choose_geography
 from openblotter.publish.completeness import completeness, date_field
-from openblotter.publish.datapackage import frame_fields, published_schema, to_html
+from openblotter.publish.datapackage import (
+    alternate_entries,
+    frame_fields,
+    published_schema,
+    resource_entry,
+    to_html,
+)
 from openblotter.publish.errata import changelog
 from openblotter.publish.errata import changes as changed_rows
 from openblotter.publish.leakscan import scan, sensitive_values
@@ -51,6 +58,7 @@ from openblotter.publish.snapshot import family_identifiers, read_agency_frames
 from openblotter.publish.writers import write_table
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import polars as pl
@@ -58,6 +66,7 @@ if TYPE_CHECKING:
     from openblotter.clock import Clock
     from openblotter.privacy.policy import PublicationPolicy
     from openblotter.schema.registry import Standard
+    from openblotter.storage import Transaction
     from openblotter.storage.base import Store
 
 __all__ = [
@@ -73,39 +82,6 @@ __all__ = [
 
 RECORD_FORMATS = ("csv", "ndjson", "parquet", "xlsx")
 _FORMAT_VERSION = "1"
-_MEDIA = {
-    "csv": "text/csv",
-    "ndjson": "application/x-ndjson",
-    "parquet": "application/vnd.apache.parquet",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _resource(folder: Path, path: Path, name: str, title: str, rows: int) -> dict[str, Any]:
-    return {
-        "name": name,
-        "title": title,
-        "path": str(path.relative_to(folder)),
-        "format": path.suffix.lstrip("."),
-        "mediatype": _MEDIA.get(path.suffix.lstrip("."), "text/plain"),
-        "encoding": "utf-8",
-        "bytes": path.stat().st_size,
-        "hash": f"sha256:{file_sha256(path)}",
-        "rows": rows,
-    }
-
-
-def _alternates(folder: Path, paths: list[Path]) -> list[dict[str, Any]]:
-    return [
-        {
-            "path": str(p.relative_to(folder)),
-            "format": p.suffix.lstrip("."),
-            "mediatype": _MEDIA[p.suffix.lstrip(".")],
-            "bytes": p.stat().st_size,
-            "hash": f"sha256:{file_sha256(p)}",
-        }
-        for p in paths
-    ]
 
 
 def _json(data: Any) -> bytes:
@@ -127,8 +103,14 @@ def create_release(
     reason: str = "",
     correction: bool = False,
     sources: list[dict[str, Any]] | None = None,
+    status: str = "published",
+    before_commit: Callable[[Transaction, ReleaseRecord], None] | None = None,
 ) -> ReleaseRecord:
-    """Build, scan and register a release of ``agency_slug``'s data (see the module doc)."""
+    """Build, scan and register a release of ``agency_slug``'s data (see the module doc).
+
+    ``status="pending"`` registers it for a second person's approval (``publish.approval``);
+    ``before_commit`` runs in the registering transaction (the caller's audit entry).
+    """
     if correction and not reason.strip():
         raise IntegrityError("a correction needs a reason (--reason): the changelog must say why")
     today = clock.now().date()
@@ -155,6 +137,7 @@ def create_release(
             f"{previous_dir} is missing; restore it from a backup before releasing again"
         )
 
+    head = current_head(store) if has_audit_log(store) else None  # the manifest carries it
     agency_dir = releases_dir / agency_slug
     staging = agency_dir / f".staging-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
@@ -173,6 +156,7 @@ def create_release(
             reason=reason,
             correction=correction,
             today=today,
+            audit_head={"size": head.size, "root": head.root} if head else None,
         )
         if previous is not None and record["content_sha256"] == previous.content_sha256:
             shutil.rmtree(staging)
@@ -198,11 +182,18 @@ def create_release(
         content_sha256=record["content_sha256"],
         path=str(final.relative_to(releases_dir.parent)),
         created_at=clock.now(),
-        status="published",
+        status=status,
         summary=record["summary"],
     )
+
+    def recorded(tx: Transaction) -> None:  # the head the manifest carries, then the caller's
+        if head is not None:
+            publish_head(tx, clock=clock, published_in=f"release:{release_id}", head=head)
+        if before_commit is not None:
+            before_commit(tx, release)
+
     try:
-        register(store, release)
+        register(store, release, before_commit=recorded)
     except BaseException:
         shutil.rmtree(final, ignore_errors=True)
         raise
@@ -224,6 +215,7 @@ def _build(
     reason: str,
     correction: bool,
     today: dt.date,
+    audit_head: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     families = family_identifiers(standard, frames)
     resources: list[dict[str, Any]] = []
@@ -248,12 +240,12 @@ def _build(
         paths = write_table(
             public, folder / "data", dataset, formats=RECORD_FORMATS, delimiters=delimiters
         )
-        resource = _resource(folder, paths[0], dataset, schema.title, public.height)
+        resource = resource_entry(folder, paths[0], dataset, schema.title, public.height)
         resource["description"] = f"{schema.description} One row per {schema.grain}."
         resource["profile"] = "tabular-data-resource"
         resource["dialect"] = {"delimiter": ",", "header": True}
         resource["schema"] = published_schema(schema, fields, standard)
-        resource["alternates"] = _alternates(folder, paths[1:])
+        resource["alternates"] = alternate_entries(folder, paths[1:])
         resources.append(resource)
         rows[dataset] = public.height
         diff = changed_rows(previous_dir, dataset, list(schema.primary_key), public)
@@ -280,7 +272,7 @@ def _build(
         table, unit = result
         name = f"{dataset}_counts"
         paths = write_table(table.table, folder / "aggregates", dataset, formats=("csv", "parquet"))
-        resource = _resource(
+        resource = resource_entry(
             folder, paths[0], name, f"{schema.title}: counts of {unit}", table.table.height
         )
         resource["description"] = (
@@ -298,7 +290,7 @@ def _build(
                 "suppressed": "Whether the count is withheld.",
             },
         )
-        resource["alternates"] = _alternates(folder, paths[1:])
+        resource["alternates"] = alternate_entries(folder, paths[1:])
         resources.append(resource)
         suppression[dataset] = {
             "k": table.k,
@@ -316,7 +308,7 @@ def _build(
     ):
         path = folder / "completeness" / f"{name}.csv"
         table_frame.write_csv(path)
-        resource = _resource(
+        resource = resource_entry(
             folder, path, f"completeness_{name}", f"Completeness: {name}", table_frame.height
         )
         resource["profile"] = "tabular-data-resource"
@@ -379,6 +371,7 @@ def _build(
             "canaries": len(policy.canaries),
         },
         "changelog": entry,
+        **({"audit_head": audit_head} if audit_head else {}),
     }
     (folder / "manifest.json").write_bytes(_json(manifest))
     findings = scan(folder, sensitive_values(standard, frames, families, policy, texts))

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
 
     from openblotter.schema.ddl import Dialect
 
-__all__ = ["QueryResult", "Store", "Transaction", "check_read_only_sql"]
+__all__ = [
+    "QueryResult",
+    "Store",
+    "Transaction",
+    "check_audit_append_only",
+    "check_read_only_sql",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,53 @@ def check_read_only_sql(sql: str) -> str:
             f"blotter sql is read-only: the query contains {writes.group(0).upper()}"
         )
     return text
+
+
+# The audit tables are append-only (ADR 0007): no statement through a store may rewrite them.
+# PostgreSQL triggers refuse it as well; DuckDB has only this. Separators may be whitespace or
+# comments, names may be quoted or schema-qualified. The raw text is searched (string literals
+# included), so a literal that merely looks like such a statement is refused too: never the
+# other way round.
+_SEP = r"(?:\s|/\*.*?\*/|--[^\n]*(?:\n|$))+"
+_OPT = r"(?:\s|/\*.*?\*/|--[^\n]*(?:\n|$))*"
+_IDENT = r'(?:"[^"]*"|[\w$]+)'
+_AUDIT = rf'(?:{_IDENT}{_OPT}\.{_OPT})?"?audit_(?:log|heads)"?(?![\w$"])'
+_LIST = rf"(?:{_IDENT}(?:{_OPT}\.{_OPT}{_IDENT})?{_OPT},{_OPT})*"
+_IF = rf"(?:if{_SEP}exists{_SEP})?"
+_AUDIT_WRITES = {
+    "update": rf"\bupdate{_SEP}(?:only{_SEP})?{_AUDIT}",
+    "delete": rf"\bdelete{_SEP}from{_SEP}(?:only{_SEP})?{_AUDIT}",
+    "truncate": rf"\btruncate{_SEP}(?:table{_SEP})?(?:only{_SEP})?{_LIST}{_AUDIT}",
+    "drop": rf"\bdrop{_SEP}table{_SEP}{_IF}{_LIST}{_AUDIT}",
+    "alter": rf"\balter{_SEP}table{_SEP}{_IF}(?:only{_SEP})?{_AUDIT}",
+    "drop_trigger": rf"\bdrop{_SEP}trigger{_SEP}{_IF}{_IDENT}{_SEP}on{_SEP}{_AUDIT}",
+    "insert_or_replace": rf"\binsert{_SEP}or{_SEP}replace{_SEP}into{_SEP}{_AUDIT}",
+    "create_or_replace": rf"\bcreate{_SEP}or{_SEP}replace{_SEP}table{_SEP}{_AUDIT}",
+    "merge": rf"\bmerge{_SEP}into{_SEP}{_AUDIT}",
+    "upsert": rf"\binto{_SEP}{_AUDIT}.*\bdo{_SEP}update\b",
+}
+_AUDIT_WRITE = re.compile(
+    # the lookahead lets the engine skip most positions without trying each alternative
+    "(?=[udtaimc])(?:"
+    + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _AUDIT_WRITES.items())
+    + ")",
+    re.IGNORECASE | re.DOTALL,
+)
+_AUDIT_TABLE = re.compile(r"audit_(?:log|heads)", re.IGNORECASE)
+
+
+def check_audit_append_only(sql: str) -> None:
+    """Refuse a statement that would update, delete, truncate, drop or alter an audit table."""
+    if "audit_" not in sql.lower():  # the common case, in linear time whatever the size
+        return
+    found = _AUDIT_WRITE.search(sql)
+    if found is None:
+        return
+    kind = found.lastgroup or "change"
+    tables = _AUDIT_TABLE.findall(found.group(0))
+    table = (tables[0] if kind == "upsert" else tables[-1]).lower()
+    what = kind.replace("_", " ").upper()
+    raise PermissionDeniedError(f"the audit log is append-only: {what} on {table} is refused")
 
 
 def _strip_literals(text: str) -> str:

@@ -17,7 +17,13 @@ import polars as pl
 
 from openblotter.errors import PermissionDeniedError, StorageError
 from openblotter.schema.ddl import quote
-from openblotter.storage.base import QueryResult, Store, Transaction, check_read_only_sql
+from openblotter.storage.base import (
+    QueryResult,
+    Store,
+    Transaction,
+    check_audit_append_only,
+    check_read_only_sql,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -41,6 +47,7 @@ class _DuckDBTransaction(Transaction):
         self._cursor = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        check_audit_append_only(sql)
         try:
             self._cursor.execute(sql, list(params))
         except duckdb.Error as exc:
@@ -53,6 +60,7 @@ class _DuckDBTransaction(Transaction):
     def frame(
         self, sql: str, params: Sequence[Any] = (), *, schema: dict[str, pl.DataType] | None = None
     ) -> pl.DataFrame:
+        check_audit_append_only(sql)
         try:
             relation = self._cursor.sql(sql, params=list(params) or None)
         except duckdb.Error as exc:
@@ -142,6 +150,7 @@ class DuckDBStore(Store):
             cursor.execute("ROLLBACK")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
+        check_audit_append_only(sql)
         cursor = self._cursor()
         try:
             cursor.execute(sql, list(params))

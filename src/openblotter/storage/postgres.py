@@ -16,7 +16,13 @@ import polars as pl
 
 from openblotter.errors import MissingExtraError, PermissionDeniedError, StorageError
 from openblotter.schema.ddl import quote
-from openblotter.storage.base import QueryResult, Store, Transaction, check_read_only_sql
+from openblotter.storage.base import (
+    QueryResult,
+    Store,
+    Transaction,
+    check_audit_append_only,
+    check_read_only_sql,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -38,8 +44,11 @@ def _import_psycopg() -> Any:
 
 
 def _pg(sql: str, params: Sequence[Any]) -> str:
-    """Translate the store's ``?`` placeholders to psycopg's (only when values are bound:
-    without parameters psycopg sends the text as it is, so a ``%`` in a literal stays one)."""
+    """Translate the store's ``?`` placeholders to psycopg's.
+
+    Only when values are bound: without parameters psycopg sends the text as it is, so a ``%``
+    in a literal stays one.
+    """
     return sql.replace("%", "%%").replace("?", "%s") if params else sql
 
 
@@ -90,6 +99,7 @@ class _PostgresTransaction(Transaction):
     def _run(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
         import psycopg
 
+        check_audit_append_only(sql)
         try:
             return self._conn.execute(_pg(sql, params), list(params) or None)
         except psycopg.Error as exc:
@@ -184,6 +194,7 @@ class PostgresStore(Store):
             raise StorageError(f"snapshot read failed: {exc}") from exc
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> QueryResult:
+        check_audit_append_only(sql)
         try:
             return _result(self._conn().execute(_pg(sql, params), list(params) or None))
         except self._psycopg.Error as exc:

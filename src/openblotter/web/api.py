@@ -34,7 +34,7 @@ from starlette.requests import Request  # noqa: TC002 - FastAPI reads the annota
 from starlette.responses import FileResponse, Response
 
 from openblotter.errors import NotFoundError
-from openblotter.web import api_data
+from openblotter.web import api_audit, api_data
 from openblotter.web.api_common import (
     ERRORS,
     PREFIX,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = ["router"]
 
-_ = api_data  # its routes register on the shared router
+_ = (api_audit, api_data)  # their routes register on the shared router
 AgencySlug = Annotated[str, Path(description="Agency slug, e.g. ct_hartford_pd.", max_length=80)]
 ReleaseId = Annotated[str, Path(description="Release id or its 16-digit short id.", max_length=80)]
 _MEDIA = {

@@ -16,10 +16,15 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from openblotter.errors import BlotterError, NotFoundError
+from openblotter.errors import (
+    AuthenticationError,
+    BlotterError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from openblotter.web.i18n import DEFAULT, LANGUAGES, language
 from openblotter.web.security import (
     SECURITY_HEADERS,
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from openblotter.web.portal import Portal
+    from openblotter.web.staff import Staff
 
 __all__ = ["create_app"]
 
@@ -75,8 +81,14 @@ def _error(
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
-def create_app(portal: Portal, *, rate: float = 50.0, burst: int = 200) -> FastAPI:
-    """The portal app over ``portal``; ``rate``/``burst`` set the per-client request limit."""
+def create_app(
+    portal: Portal, *, rate: float = 50.0, burst: int = 200, staff: Staff | None = None
+) -> FastAPI:
+    """The portal app over ``portal``; ``rate``/``burst`` set the per-client request limit.
+
+    With ``staff`` (a writable store and its folders) the staff pages work; without, they
+    answer 404.
+    """
     app = FastAPI(
         title="OpenBlotter API",
         version="1",
@@ -87,6 +99,25 @@ def create_app(portal: Portal, *, rate: float = 50.0, burst: int = 200) -> FastA
         openapi_url="/api/v1/openapi.json",
     )
     app.state.portal = portal
+    app.state.staff = staff
+
+    from openblotter.web.staff.guard import LoginRequiredError
+
+    @app.exception_handler(LoginRequiredError)
+    async def login_first(request: Request, exc: LoginRequiredError) -> Response:
+        if _is_json(request):
+            return _error(request, 401, exc.code, str(exc))
+        return RedirectResponse(
+            "/staff/login", status_code=303, headers={"Cache-Control": "no-store"}
+        )
+
+    @app.exception_handler(AuthenticationError)
+    async def unauthenticated(request: Request, exc: AuthenticationError) -> Response:
+        return _error(request, 401, exc.code, str(exc))
+
+    @app.exception_handler(PermissionDeniedError)
+    async def forbidden(request: Request, exc: PermissionDeniedError) -> Response:
+        return _error(request, 403, exc.code, str(exc))
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
@@ -115,10 +146,15 @@ def create_app(portal: Portal, *, rate: float = 50.0, burst: int = 200) -> FastA
         return _error(request, 500, "internal-error", "Something went wrong on our side.", incident)
 
     from openblotter.web import api, pages
+    from openblotter.web import staff as staff_pages
+    from openblotter.web.staff.uploads import UploadLimitMiddleware
 
     pages.register(app)
+    staff_pages.register(app)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(rate, burst), exempt=("/static/",))
+    limit = staff.upload_max_bytes if staff is not None else 1 << 20
+    app.add_middleware(UploadLimitMiddleware, limit=limit, prefixes=("/staff/",))
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -74,6 +74,10 @@ class Portal:
                 agencies = {row[0]: AgencyInfo(*row) for row in rows}
             self._releases, self._agencies, self._loaded_at = releases, agencies, now
 
+    def invalidate(self) -> None:
+        """Re-read the registry on the next request (a release was just approved here)."""
+        self._loaded_at = -1e9
+
     def state(self) -> tuple[object, ...]:
         """What every page depends on: the published releases and the saved analyses.
 
