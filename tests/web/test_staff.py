@@ -189,6 +189,9 @@ def test_release__waits_for_a_second_person_then_is_public(site: StaffSite) -> N
     assert [e["actor"] for e in _log(site, "release.build")] == ["olivia"]
     head = sam.get("/api/v1/audit/head").json()
     assert head["published"], "a release records the audit head"
+    home = sam.get("/")
+    assert head["published"][0]["root"] in home.text  # the portal shows the published head
+    assert head["published"][0]["root"] in sam.get("/es/").text
     assert verify(site.store).ok
 
 

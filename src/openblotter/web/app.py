@@ -50,7 +50,7 @@ def _is_json(request: Request) -> bool:
     path = request.url.path
     accept = request.headers.get("accept", "")
     return (
-        path.startswith("/api/")
+        path.startswith(("/api/", "/staff/api/"))
         or path.endswith(".json")
         or ("application/json" in accept and "text/html" not in accept)
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from openblotter.audit import TreeHead, has_audit_log, published_heads
 from openblotter.errors import NotFoundError
 from openblotter.publish.registry import ReleaseRecord, list_releases
 
@@ -53,6 +54,7 @@ class Portal:
         self._loaded_at = -1e9
         self._releases: list[ReleaseRecord] = []
         self._agencies: dict[str, AgencyInfo] = {}
+        self._head: TreeHead | None = None
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -72,6 +74,8 @@ class Portal:
                     slugs,
                 ).rows
                 agencies = {row[0]: AgencyInfo(*row) for row in rows}
+            heads = published_heads(self.store) if has_audit_log(self.store) else []
+            self._head = heads[-1] if heads else None
             self._releases, self._agencies, self._loaded_at = releases, agencies, now
 
     def invalidate(self) -> None:
@@ -79,7 +83,7 @@ class Portal:
         self._loaded_at = -1e9
 
     def state(self) -> tuple[object, ...]:
-        """What every page depends on: the published releases and the saved analyses.
+        """What every page depends on: the published releases, saved analyses, audit head.
 
         Pages are functions of this state, their path and query, so a rendered page can be
         reused until it changes (a new release or a newly saved analysis).
@@ -87,7 +91,13 @@ class Portal:
         self._refresh()
         folder = self.analyses_dir
         saved = folder.stat().st_mtime_ns if folder.is_dir() else 0
-        return (tuple(r.release_id for r in self._releases), saved)
+        head = (self._head.size, self._head.root) if self._head else None
+        return (tuple(r.release_id for r in self._releases), saved, head)
+
+    def audit_head(self) -> TreeHead | None:
+        """The audit log's latest published tree head (with a release, or daily)."""
+        self._refresh()
+        return self._head
 
     def agencies(self) -> list[AgencyInfo]:
         """Agencies with at least one published release, by name."""

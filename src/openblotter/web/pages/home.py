@@ -46,10 +46,20 @@ def home(_request: Request, portal: Portal, lang: Language) -> dict[str, Any]:
         }
         for r in portal.releases()[:_LATEST]
     ]
+    head = portal.audit_head()
+    audit = None
+    if head is not None:
+        audit = {
+            "size": head.size,
+            "root": head.root,
+            "recorded": head.recorded_at.date().isoformat() if head.recorded_at else None,
+            "url": "/api/v1/audit/head",
+        }
     return {
         "title": lang.gettext("Police data, published openly"),
         "agencies": agencies,
         "releases": releases,
+        "audit": audit,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from openblotter.web.staff import auditing, ingesting, login, releasing
+from openblotter.web.staff import auditing, ingesting, login, releasing, token_ingest
 from openblotter.web.staff.context import Staff
 
 if TYPE_CHECKING:
@@ -23,4 +23,5 @@ def register(app: FastAPI) -> None:
     login.register(app)
     ingesting.register(app)
     releasing.register(app)
+    token_ingest.register(app)
     auditing.register(app)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from openblotter.storage import Transaction
     from openblotter.web.staff.context import Staff
 
-__all__ = ["register"]
+__all__ = ["register", "run_upload"]
 
 _QUARANTINE_ROWS = 200
 
@@ -98,13 +98,29 @@ async def upload_submit(request: Request) -> Response:
         path, label = save_upload(upload, staff.uploads_dir / slug)
     finally:
         await form.close()
-    try:
-        result = await _ingest(request, principal, path, label, mappings[chosen], folder)
-    finally:  # the store keeps the batch; the raw upload is not kept beside it
-        path.unlink(missing_ok=True)
+    result = await run_upload(request, principal, path, label, mappings[chosen], folder)
     if result.status == "duplicate":
         return redirect(f"/staff/batches/{result.duplicate_of}?duplicate=1")
     return redirect(f"/staff/batches/{result.batch_id}")
+
+
+async def run_upload(
+    request: Request,
+    principal: Principal,
+    path: Path,
+    label: str,
+    mapping: Mapping,
+    folder: AgencyFolder,
+) -> IngestResult:
+    """Ingest the saved file as one batch whose audit entry commits with it, then delete it.
+
+    The store keeps the batch; the raw upload is not kept beside it. A refused or failed load
+    is recorded too, as ``failed``.
+    """
+    try:
+        return await _ingest(request, principal, path, label, mapping, folder)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 async def _ingest(
@@ -115,7 +131,6 @@ async def _ingest(
     mapping: Mapping,
     folder: AgencyFolder,
 ) -> IngestResult:
-    """Ingest the saved file as one batch whose audit entry commits with it."""
     staff = staff_of(request)
     slug = folder.slug
     client = client_of(request)
