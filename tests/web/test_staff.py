@@ -191,7 +191,7 @@ def test_release__waits_for_a_second_person_then_is_public(site: StaffSite) -> N
     assert head["published"], "a release records the audit head"
     home = sam.get("/")
     assert head["published"][0]["root"] in home.text  # the portal shows the published head
-    assert head["published"][0]["root"] in sam.get("/es/").text
+    assert head["published"][0]["root"] in sam.get("/es").text
     assert verify(site.store).ok
 
 
