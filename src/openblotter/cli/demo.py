@@ -143,7 +143,13 @@ def demo(app: AppContext, samples: Path, releases: bool, analyses: bool, serve: 
 
         app.close()
         click.echo("\nServing the portal at http://127.0.0.1:8000/ (Ctrl+C stops it)")
+        click.echo(
+            "Staff pages at http://127.0.0.1:8000/staff/login — create an account first: "
+            "`blotter user add NAME --display-name TEXT` then "
+            "`blotter user grant NAME data_officer --agency SLUG`"
+        )
         os.environ["BLOTTER_DATA_DIR"] = str(app.settings.data_dir.resolve())
+        os.environ["BLOTTER_AGENCIES_DIR"] = str(app.settings.agencies_dir.resolve())
         if app.settings.database_url is not None:
             os.environ["BLOTTER_DATABASE_URL"] = app.settings.database_url.get_secret_value()
         run_server(host="127.0.0.1", port=8000, workers=1)
