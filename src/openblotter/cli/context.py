@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from openblotter.accounts import Principal
+from openblotter.audit import AuditEvent, record
+from openblotter.clock import SystemClock
 from openblotter.schema import Standard, load_standard
 from openblotter.storage import Store, ensure_current, open_store
 
@@ -35,6 +38,22 @@ class AppContext:
         if check_version:
             ensure_current(store, self.standard)
         return store
+
+    def audit_event(self, action: str, target: str, *, reason: str = "") -> AuditEvent:
+        """An audit entry of the operator (``cli:<os user>``) running this command."""
+        actor = Principal.operator()
+        return AuditEvent(
+            actor=actor.actor,
+            role=actor.role,
+            action=action,
+            object=target,
+            outcome="succeeded",
+            reason=reason,
+        )
+
+    def audited(self, store: Store, action: str, target: str, *, reason: str = "") -> None:
+        """Record a read of restricted data (or a step with no transaction of its own)."""
+        record(store, self.audit_event(action, target, reason=reason), clock=SystemClock())
 
     def close(self) -> None:
         """Close every store this command opened."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from openblotter.audit import append
 from openblotter.cli.context import AppContext, pass_app
 from openblotter.cli.output import format_option, render
 from openblotter.clock import SystemClock
@@ -135,7 +136,24 @@ def ingest(
             reject_above=reject_above,
             progress=progress,
             sha256=sha256,
+            before_commit=lambda tx, done, name=path.name: append(
+                tx,
+                app.audit_event(
+                    "cli.ingest",
+                    f"batch:{done.batch_id}",
+                    reason=f"{name}: {done.status}, {done.rows_loaded} loaded, "
+                    f"{done.rows_quarantined} quarantined",
+                ),
+                clock=SystemClock(),
+            ),
         )
+        if result.status == "duplicate":
+            app.audited(
+                store,
+                "cli.ingest",
+                f"batch:{result.duplicate_of}",
+                reason=f"{path.name}: the same file was loaded before",
+            )
         if progress is not None:
             progress.done()
         results.append(result)
@@ -190,6 +208,7 @@ def quarantine_show(app: AppContext, batch_id: int, code: str | None, limit: int
     store = app.store()
     if not store.query("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).rows:
         raise NotFoundError(f"no batch {batch_id}")
+    app.audited(store, "cli.quarantine.show", f"batch:{batch_id}", reason="quarantined rows")
     where = "AND i.code = ?" if code else ""
     params: list[object] = [batch_id, *([code] if code else []), limit]
     result = store.query(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import polars as pl
 
+from openblotter.audit import append
 from openblotter.cli.context import AppContext, pass_app
 from openblotter.cli.output import format_option
 from openblotter.clock import SystemClock
@@ -78,6 +79,11 @@ def create(
         reason=reason,
         correction=correction,
         sources=sources,
+        before_commit=lambda tx, made: append(
+            tx,
+            app.audit_event("cli.release.create", f"release:{made.release_id}", reason=reason),
+            clock=SystemClock(),
+        ),
     )
     if record.unchanged:
         click.echo(f"nothing changed since release {record.short_id} (v{record.version})")

@@ -192,7 +192,7 @@ def _ingest(
     progress: Progress | None = None,
     exact: bool = False,
     sha256: str | None = None,
-    before_commit: Callable[[Transaction, IngestResult], None] | None = None,
+    before_commit: Callable[[Transaction, IngestResult], object] | None = None,
 ) -> IngestResult:
     sha = sha256 or file_sha256(path)
     result = IngestResult(file=path.name, sha256=sha, status="committed")

@@ -104,7 +104,7 @@ def create_release(
     correction: bool = False,
     sources: list[dict[str, Any]] | None = None,
     status: str = "published",
-    before_commit: Callable[[Transaction, ReleaseRecord], None] | None = None,
+    before_commit: Callable[[Transaction, ReleaseRecord], object] | None = None,
 ) -> ReleaseRecord:
     """Build, scan and register a release of ``agency_slug``'s data (see the module doc).
 
