@@ -33,7 +33,7 @@ AGENCY = "ca_staff_pd"
 OTHER = "ca_other_pd"
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a test account
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-USERS = {
+USERS: dict[str, list[tuple[str, str | None]]] = {
     "olivia": [("data_officer", AGENCY)],
     "sam": [("supervisor", AGENCY)],
     "otto": [("data_officer", OTHER)],

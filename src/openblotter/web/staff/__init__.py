@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from openblotter.web.staff import auditing, ingesting, login, releasing, token_ingest
+from openblotter.web.staff import auditing, ingesting, login, releasing, token_ingest, users
 from openblotter.web.staff.context import Staff
 
 if TYPE_CHECKING:
@@ -25,3 +25,4 @@ def register(app: FastAPI) -> None:
     releasing.register(app)
     token_ingest.register(app)
     auditing.register(app)
+    users.register(app)

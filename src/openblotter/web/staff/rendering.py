@@ -42,13 +42,13 @@ def render(
     """A staff page from ``templates/staff/<template>``, with who is signed in."""
     who = getattr(request.state, "visitor", None)
     if who is not None and who.signed_in:
-        page = {
+        me = {
             "user": who.session.user_name,
             "csrf": who.session.csrf_token,
-            "auditor": any(role == "auditor" for role, _ in who.grants),
-            **page,
+            "roles": sorted({role for role, _ in who.grants}),
         }
-    page = {"user": "", "csrf": "", "auditor": False, **page}
+        page = {**me, **page}
+    page = {"user": "", "csrf": "", "roles": [], **page}
     html = (
         environment("en")
         .get_template(f"staff/{template}")
