@@ -54,6 +54,7 @@ ACCOUNTS: dict[str, tuple[str, str | None]] = {
     "kim": ("data_officer", KEYS_PD),  # keyboard
     "kate": ("auditor", None),
     "carl": ("data_officer", KEYS_PD),  # cookies and print
+    "ada": ("admin", None),  # axe on the account pages
 }
 BAD_ROWS = 4
 ENTER, TAB, SPACE = "\ue007", "\ue004", "\ue00d"  # WebDriver key codes (selenium's Keys)
@@ -205,6 +206,13 @@ def build_release(driver: WebDriver, served: Served, slug: str, reason: str) -> 
     return str(rows[0].find_element("css selector", "th code").text)
 
 
+def _wait_for(driver: WebDriver, selector: str) -> Any:
+    """The element, once the page the last click loads shows it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 20).until(lambda d: d.find_element("css selector", selector))
+
+
 def axe_here(driver: WebDriver) -> list[Any]:
     """axe-core's WCAG 2.1 A/AA violations of the page the browser shows now."""
     driver.set_script_timeout(60)
@@ -226,7 +234,7 @@ def test_staff__every_page_type_has_no_axe_violations(served: Served, browser: W
     browser.get(f"{served.base}/staff/login")
     check("login")
     enter_password(browser, served, "nobody", "not the password")
-    assert browser.find_element("css selector", "[role=alert]").is_displayed()
+    assert _wait_for(browser, "[role=alert]").is_displayed()
     check("login with an error")
     enter_password(browser, served, "alice")
     _arrive(browser, "/staff/login/code")
@@ -247,9 +255,18 @@ def test_staff__every_page_type_has_no_axe_violations(served: Served, browser: W
     browser.get(f"{served.base}/staff/audit")
     check("audit log")
     browser.find_element("xpath", "//button[.='Verify the whole log']").click()
-    verdict = browser.find_element("css selector", "[role=status]")
+    verdict = _wait_for(browser, "[role=status]")
     assert verdict.text.startswith("Verified:"), verdict.text
     check("audit log with a verification result")
+    browser.get(f"{served.base}/staff/account")
+    check("own account (as an auditor)")
+    browser.find_element("xpath", "//button[.='Sign out']").click()
+    _arrive(browser, "/staff/login")
+    sign_in(browser, served, "ada")
+    browser.get(f"{served.base}/staff/users")
+    check("accounts (admin)")
+    browser.get(f"{served.base}/staff/users/alice")
+    check("one account (admin)")
     assert not problems, "\n\n".join(f"{page}:\n{d}" for page, d in problems.items())
 
 
