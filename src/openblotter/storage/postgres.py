@@ -147,7 +147,9 @@ class PostgresStore(Store):
         self._psycopg = _import_psycopg()
         self._url = url
         self._local = threading.local()
-        self._all: list[psycopg.Connection[Any]] = []
+        # one connection per live thread: a server's worker threads come and go (anyio retires
+        # idle ones), so the connections of finished threads are closed when a new one opens
+        self._all: dict[threading.Thread, psycopg.Connection[Any]] = {}
         self._lock = threading.Lock()
         self._conn()  # fail early with a clear message
 
@@ -169,7 +171,9 @@ class PostgresStore(Store):
                 conn.execute("SET default_transaction_read_only = on")
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                for thread in [t for t in self._all if not t.is_alive()]:
+                    self._all.pop(thread).close()
+                self._all[threading.current_thread()] = conn
         return conn
 
     @contextmanager
@@ -236,7 +240,7 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for conn in self._all.values():
                 conn.close()
             self._all.clear()
         self._local = threading.local()

@@ -24,6 +24,7 @@ from openblotter.errors import (
     BlotterError,
     NotFoundError,
     PermissionDeniedError,
+    StorageError,
 )
 from openblotter.web.i18n import DEFAULT, LANGUAGES, language
 from openblotter.web.security import (
@@ -59,11 +60,14 @@ def _is_json(request: Request) -> bool:
 def _error(
     request: Request, status: int, code: str, message: str, incident: str | None = None
 ) -> Response:
+    headers = SECURITY_HEADERS
+    if request.url.path.startswith("/staff"):  # staff answers are never cached, errors too
+        headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
     if _is_json(request):
         body: dict[str, Any] = {"status": status, "code": code, "message": message}
         if incident:
             body["incident"] = incident
-        return JSONResponse({"error": body}, status_code=status, headers=SECURITY_HEADERS)
+        return JSONResponse({"error": body}, status_code=status, headers=headers)
     first = request.url.path.strip("/").split("/", 1)[0]
     lang = language(first if first in LANGUAGES else DEFAULT)
     html = (
@@ -78,7 +82,14 @@ def _error(
         )
     )
     # a 500 answer is sent from outside the middleware stack: it carries the headers itself
-    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def _internal(request: Request, exc: Exception) -> Response:
+    """A 500 with an incident id; the exception itself goes to the log only."""
+    incident = secrets.token_hex(6)
+    logger.error("incident %s on %s", incident, request.url.path, exc_info=exc)
+    return _error(request, 500, "internal-error", "Something went wrong on our side.", incident)
 
 
 def create_app(
@@ -127,6 +138,11 @@ def create_app(
     async def refused(request: Request, exc: BlotterError) -> Response:
         return _error(request, 400, exc.code, str(exc))
 
+    @app.exception_handler(StorageError)
+    async def store_failed(request: Request, exc: StorageError) -> Response:
+        # the store's message can name tables, the host or the role: it goes to the log only
+        return _internal(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
@@ -141,9 +157,7 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        incident = secrets.token_hex(6)
-        logger.exception("incident %s on %s", incident, request.url.path, exc_info=exc)
-        return _error(request, 500, "internal-error", "Something went wrong on our side.", incident)
+        return _internal(request, exc)
 
     from openblotter.web import api, pages
     from openblotter.web import staff as staff_pages

@@ -26,7 +26,13 @@ from openblotter.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from openblotter.accounts.tokens import MAX_DAYS
 from openblotter.errors import BlotterError, ConfigError, NotFoundError
 from openblotter.web.staff.context import client_of
-from openblotter.web.staff.guard import SESSION_COOKIE, LoginRequiredError, authorize, staff_of
+from openblotter.web.staff.guard import (
+    SESSION_COOKIE,
+    LoginRequiredError,
+    authorize,
+    clear_cookie,
+    staff_of,
+)
 from openblotter.web.staff.reauth import (
     confirm,
     field,
@@ -198,7 +204,7 @@ async def totp(request: Request) -> Response:
         "next_label": "Sign in again",
     }
     response = secret_page(request, page, secret=secret, user_name=me)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_cookie(response, staff, SESSION_COOKIE)
     return response
 
 

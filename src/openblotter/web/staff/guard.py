@@ -35,6 +35,7 @@ __all__ = [
     "Visitor",
     "authorize",
     "checked_form",
+    "clear_cookie",
     "set_cookie",
     "staff_of",
     "visitor",
@@ -147,6 +148,13 @@ async def checked_form(request: Request, expected: str | None = None) -> FormDat
         await form.close()  # spooled upload files go now, not at garbage collection
         raise PermissionDeniedError("the form is out of date or was not sent by this site")
     return form
+
+
+def clear_cookie(response: Response, staff: Staff, name: str) -> None:
+    """Tell the browser to forget a staff cookie, with the same flags it was set with."""
+    response.delete_cookie(
+        name, path="/", secure=staff.secure_cookies, httponly=True, samesite="strict"
+    )
 
 
 def set_cookie(response: Response, staff: Staff, name: str, value: str, **extra: Any) -> None:

@@ -17,6 +17,7 @@ from openblotter.web.staff.guard import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     checked_form,
+    clear_cookie,
     set_cookie,
     staff_of,
     visitor,
@@ -108,7 +109,7 @@ async def code_submit(request: Request) -> Response:
             },
             status=401,
         )
-        refused.delete_cookie(SESSION_COOKIE, path="/")
+        clear_cookie(refused, staff, SESSION_COOKIE)
         return refused
     response = redirect("/staff")
     set_cookie(response, staff, SESSION_COOKIE, full.token)
@@ -123,7 +124,7 @@ async def logout(request: Request) -> Response:
     if token:
         close_session(staff.store, token, clock=staff.clock, client=client_of(request))
     response = redirect("/staff/login")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_cookie(response, staff, SESSION_COOKIE)
     return response
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 
-from openblotter.audit import AuditEvent, append
+from openblotter.audit import AuditEvent, append, record
 from openblotter.errors import BlotterError
 from openblotter.ingest.agencies import AgencyFolder
 from openblotter.privacy.policy import PublicationPolicy
@@ -44,25 +44,24 @@ async def build(request: Request) -> Response:
     policy = PublicationPolicy.parse(config.publication, where=f"{slug}/agency.yaml publication")
     client = client_of(request)
 
+    def event(release: ReleaseRecord, why: str) -> AuditEvent:
+        return AuditEvent(
+            actor=principal.actor,
+            role=principal.role,
+            action="release.build",
+            object=f"release:{release.release_id}",
+            outcome="succeeded",
+            reason=why,
+            client=client,
+        )
+
     def audit(tx: Transaction, release: ReleaseRecord) -> None:
         request_approval(
             tx, release.release_id, requested_by=principal.actor, clock=staff.clock, reason=reason
         )
-        append(
-            tx,
-            AuditEvent(
-                actor=principal.actor,
-                role=principal.role,
-                action="release.build",
-                object=f"release:{release.release_id}",
-                outcome="succeeded",
-                reason=reason,
-                client=client,
-            ),
-            clock=staff.clock,
-        )
+        append(tx, event(release, reason), clock=staff.clock)
 
-    await run_in_threadpool(
+    made = await run_in_threadpool(
         lambda: create_release(
             staff.store,
             staff.standard,
@@ -77,6 +76,10 @@ async def build(request: Request) -> Response:
             before_commit=audit,
         )
     )
+    if made.unchanged:  # nothing new to approve; the attempt is on record all the same
+        why = f"unchanged: the data are those of release {made.short_id} ({made.status})"
+        record(staff.store, event(made, why), clock=staff.clock)
+        return redirect(f"/staff/releases?unchanged={made.short_id}")
     return redirect("/staff/releases")
 
 
@@ -93,8 +96,10 @@ async def pending(request: Request) -> Response:
     agencies = _agencies(request)
     authorize(request, "release.list_pending", agency=agencies[0] if agencies else None)
     waiting = pending_approvals(staff.store, agencies)
+    unchanged = request.query_params.get("unchanged", "")[:16]
     page = {
         "title": "Releases awaiting approval",
+        "unchanged": unchanged if unchanged.isalnum() else "",
         "releases": [
             {
                 "id": a.release_id,

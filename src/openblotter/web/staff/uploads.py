@@ -35,8 +35,9 @@ class UploadRefusedError(PermissionDeniedError):
 
 def save_upload(upload: UploadFile, folder: Path) -> tuple[Path, str]:
     """Check ``upload`` and write it under a server-chosen name; return (path, label)."""
-    label = PurePath(upload.filename or "upload").name[:120] or "upload"
-    suffix = PurePath(label).suffix.lower()
+    name = PurePath(upload.filename or "upload").name or "upload"
+    suffix = PurePath(name).suffix.lower()
+    label = name[:120]
     if suffix not in ALLOWED:
         raise UploadRefusedError(
             f"a {suffix or 'nameless'} file cannot be ingested; send one of "
@@ -118,6 +119,7 @@ async def _too_large(send: Send, limit: int) -> None:
             "status": 413,
             "headers": [
                 (b"content-type", b"application/json"),
+                (b"cache-control", b"no-store"),
                 (b"content-length", str(len(body)).encode()),
             ],
         }
