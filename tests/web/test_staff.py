@@ -271,3 +271,26 @@ def test_public_audit_head__lets_anyone_check_the_log_only_grew(site: StaffSite)
         [bytes.fromhex(h) for h in proof["proof"]],
     )
     assert public.get("/api/v1/audit/consistency?first=5&second=2").status_code == 400
+
+
+def test_upload__an_archive_bomb_is_refused_recorded_and_not_kept(
+    site: StaffSite, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("stops.csv", "a\n" + "0\n" * 5_000_000)  # ~10 MB of zeros, ~10 KB packed
+    client = site.client()
+    csrf = site.sign_in(client, "olivia")
+    answer = client.post(
+        f"/staff/agencies/{AGENCY}/upload",
+        data={"csrf": csrf, "mapping": "stops_synthetic"},
+        files={"file": ("stops.zip", packed.getvalue(), "application/zip")},
+    )
+    assert answer.status_code == 400
+    assert "archive bomb" in answer.text
+    assert site.store.query("SELECT count(*) FROM batches").scalar() == 0
+    assert [e["outcome"] for e in _log(site, "ingest.upload")] == ["failed"]
+    assert not list((tmp_path / "data" / "uploads").rglob("*.zip"))

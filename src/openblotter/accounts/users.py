@@ -85,6 +85,17 @@ def _status(tx: Transaction, user_name: str) -> str:
     return str(status)
 
 
+def _permitted(
+    store: Store, actor: Principal, action: str, user_name: str, *, clock: Clock, client: str
+) -> str:
+    """Check (and on refusal audit) ``action`` on account ``user_name``; return its object id."""
+    obj = f"user:{user_name}"
+    authorize(
+        store, actor, action, obj=obj, clock=clock, client=client, state={"target": user_name}
+    )
+    return obj
+
+
 def add_user(
     store: Store,
     user_name: str,
@@ -125,16 +136,7 @@ def disable(
     store: Store, user_name: str, *, actor: Principal, clock: Clock, reason: str, client: str = ""
 ) -> None:
     """Disable an account and end all its sessions (in the same transaction)."""
-    obj = f"user:{user_name}"
-    authorize(
-        store,
-        actor,
-        "user.disable",
-        obj=obj,
-        clock=clock,
-        client=client,
-        state={"target": user_name},
-    )
+    obj = _permitted(store, actor, "user.disable", user_name, clock=clock, client=client)
     if not reason.strip():
         raise ConfigError("say why the account is disabled (--reason)")
     with store.transaction() as tx:
@@ -151,16 +153,7 @@ def enable(
     store: Store, user_name: str, *, actor: Principal, clock: Clock, client: str = ""
 ) -> None:
     """Enable a disabled account (its failed log-ins are forgotten; 90 days start again)."""
-    obj = f"user:{user_name}"
-    authorize(
-        store,
-        actor,
-        "user.enable",
-        obj=obj,
-        clock=clock,
-        client=client,
-        state={"target": user_name},
-    )
+    obj = _permitted(store, actor, "user.enable", user_name, clock=clock, client=client)
     with store.transaction() as tx:
         if _status(tx, user_name) != "disabled":
             raise ConfigError(f"the account {user_name!r} is not disabled")
@@ -173,16 +166,7 @@ def unlock(
     store: Store, user_name: str, *, actor: Principal, clock: Clock, client: str = ""
 ) -> None:
     """Unlock an account locked after failed log-ins, and forget its failures."""
-    obj = f"user:{user_name}"
-    authorize(
-        store,
-        actor,
-        "user.unlock",
-        obj=obj,
-        clock=clock,
-        client=client,
-        state={"target": user_name},
-    )
+    obj = _permitted(store, actor, "user.unlock", user_name, clock=clock, client=client)
     with store.transaction() as tx:
         status = _status(tx, user_name)
         clear_failures(tx, user_name)
@@ -207,16 +191,7 @@ def change_password(
 
     The web layer asks for a fresh re-authentication first (``sessions.requires_fresh``).
     """
-    obj = f"user:{user_name}"
-    authorize(
-        store,
-        actor,
-        "user.password.change",
-        obj=obj,
-        clock=clock,
-        client=client,
-        state={"target": user_name},
-    )
+    obj = _permitted(store, actor, "user.password.change", user_name, clock=clock, client=client)
     check_password_policy(password, user_name=user_name)
     hashed = hash_password(password)
     with store.transaction() as tx:
@@ -233,16 +208,7 @@ def reset_totp(
     store: Store, user_name: str, *, actor: Principal, clock: Clock, client: str = ""
 ) -> str:
     """Enrol a new TOTP secret (the old one stops working); every session ends. Returns it."""
-    obj = f"user:{user_name}"
-    authorize(
-        store,
-        actor,
-        "session.totp_enrol",
-        obj=obj,
-        clock=clock,
-        client=client,
-        state={"target": user_name},
-    )
+    obj = _permitted(store, actor, "session.totp_enrol", user_name, clock=clock, client=client)
     secret = new_secret()
     with store.transaction() as tx:
         _status(tx, user_name)
