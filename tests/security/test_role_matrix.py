@@ -54,7 +54,8 @@ def _expected(call: Call, user: str | None) -> str:
     if call.allowed(principals(user)):
         return SUCCESS
     if user is None:
-        return FORBIDDEN if call.action == "session.logout" else LOGIN
+        # a logout checks its CSRF token first: the anonymous refusal is on record as denied
+        return DENIED if call.action == "session.logout" else LOGIN
     return DENIED
 
 
@@ -71,7 +72,7 @@ def _observed(
     if status in (401, 403) and not added:
         return UNAUTHENTICATED if status == 401 else FORBIDDEN
     if status == 403:
-        denied = [(user, call.action, "denied", address)]
+        denied = [(user or "anonymous", call.action, "denied", address)]
         return DENIED if mine == denied else f"403, recorded {mine}"
     if status in (200, 201, 303):
         roles = {p.role for p in principals(user)}

@@ -88,6 +88,10 @@ def test_forms__without_the_csrf_token_are_refused_and_change_nothing(site: Staf
     refused = _upload(client, site, "forged")
     assert refused.status_code == 403
     assert site.store.query("SELECT count(*) FROM batches").scalar() == 0
+    # a refusal before the permission check is on record too (ASVS 16.3.4)
+    ((entry),) = [e for e in _log(site, "ingest.upload") if e["outcome"] == "denied"]
+    assert entry["actor"] == "olivia"
+    assert "CSRF" in str(entry["reason"])
     login = site.client().post("/staff/login", data={"user_name": "olivia", "password": PASSWORD})
     assert login.status_code == 403  # login CSRF too
     assert _upload(client, site, csrf).status_code == 303
@@ -133,6 +137,8 @@ def test_upload__refuses_a_wrong_type_a_disguised_file_and_a_big_one(
             files={"file": (name, content, "application/octet-stream")},
         )
         assert answer.status_code == 403, (name, answer.text[:200])
+    refused = [e for e in _log(site, "ingest.upload") if e["outcome"] == "failed"]
+    assert len(refused) == 3
     big = _upload(client, site, csrf)  # the 300-row file is larger than 20,000 bytes
     assert big.status_code == 413
     assert site.store.query("SELECT count(*) FROM batches").scalar() == 0

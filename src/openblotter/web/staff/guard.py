@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from openblotter.accounts import Principal, decide, lookup_session
-from openblotter.audit import AuditEvent, record
+from openblotter.audit import AuditEvent, Outcome, record
 from openblotter.errors import BlotterError, PermissionDeniedError
 from openblotter.web.staff.context import Staff, client_of
 
@@ -36,6 +36,7 @@ __all__ = [
     "authorize",
     "checked_form",
     "clear_cookie",
+    "refuse",
     "set_cookie",
     "staff_of",
     "visitor",
@@ -134,7 +135,7 @@ def authorize(
         ),
         clock=staff.clock,
     )
-    raise PermissionDeniedError(f"not allowed: {reason}")
+    raise PermissionDeniedError(reason)
 
 
 async def checked_form(request: Request, expected: str | None = None) -> FormData:
@@ -146,8 +147,33 @@ async def checked_form(request: Request, expected: str | None = None) -> FormDat
     sent = form.get("csrf")
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
         await form.close()  # spooled upload files go now, not at garbage collection
-        raise PermissionDeniedError("the form is out of date or was not sent by this site")
+        refuse(request, "the form is out of date or was not sent by this site (CSRF token)")
     return form
+
+
+def refuse(request: Request, reason: str, *, outcome: Outcome = "denied") -> NoReturn:
+    """Record a refusal that comes before the permission check (ASVS 16.3.4), then raise it.
+
+    The entry names the route's own action, the signed-in user if any, and the address.
+    """
+    staff = staff_of(request)
+    session = visitor(request).session
+    who = visitor(request)
+    action = getattr(request.state, "action", "public.read")
+    record(
+        staff.store,
+        AuditEvent(
+            actor=session.user_name if who.signed_in and session is not None else "anonymous",
+            role=",".join(role for role, _ in who.grants) or "public",
+            action=action,
+            object=request.url.path[:200],
+            outcome=outcome,
+            reason=reason,
+            client=client_of(request),
+        ),
+        clock=staff.clock,
+    )
+    raise PermissionDeniedError(reason)
 
 
 def clear_cookie(response: Response, staff: Staff, name: str) -> None:

@@ -19,9 +19,9 @@ from openblotter.errors import BlotterError, NotFoundError
 from openblotter.ingest.agencies import AgencyFolder
 from openblotter.ingest.pipeline import ingest_file
 from openblotter.web.staff.context import client_of
-from openblotter.web.staff.guard import authorize, checked_form, staff_of, visitor
+from openblotter.web.staff.guard import authorize, checked_form, refuse, staff_of, visitor
 from openblotter.web.staff.rendering import redirect, render, staff_route
-from openblotter.web.staff.uploads import save_upload
+from openblotter.web.staff.uploads import UploadRefusedError, save_upload
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,7 +95,10 @@ async def upload_submit(request: Request) -> Response:
         upload = form.get("file")
         if chosen not in mappings or upload is None or isinstance(upload, str):
             raise BlotterError("choose one of the agency's mappings and a file")
-        path, label = save_upload(upload, staff.uploads_dir / slug)
+        try:
+            path, label = save_upload(upload, staff.uploads_dir / slug)
+        except UploadRefusedError as exc:
+            refuse(request, str(exc), outcome="failed")
     finally:
         await form.close()
     result = await run_upload(request, principal, path, label, mappings[chosen], folder)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
     from starlette.requests import Request
+    from starlette.responses import Response
 
 __all__ = ["NO_STORE", "ROUTE_ACTIONS", "redirect", "render", "staff_route"]
 
@@ -33,7 +34,13 @@ def staff_route(
 ) -> None:
     """Add a staff route and record the action it performs."""
     ROUTE_ACTIONS[(method, path)] = action
-    app.add_route(path, endpoint, methods=[method], include_in_schema=False)
+
+    async def acting(request: Request) -> Response:
+        request.state.action = action.split("|")[0]  # what a refusal here is recorded as
+        result: Response = await endpoint(request)
+        return result
+
+    app.add_route(path, acting, methods=[method], include_in_schema=False)
 
 
 def render(

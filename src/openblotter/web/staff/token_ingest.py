@@ -10,6 +10,7 @@ together, exactly as on the upload page.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from starlette.responses import JSONResponse
@@ -22,7 +23,7 @@ from openblotter.web.staff.context import client_of
 from openblotter.web.staff.guard import staff_of
 from openblotter.web.staff.ingesting import run_upload
 from openblotter.web.staff.rendering import NO_STORE, staff_route
-from openblotter.web.staff.uploads import save_upload
+from openblotter.web.staff.uploads import UploadRefusedError, save_upload
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -42,20 +43,17 @@ async def token_ingest(request: Request) -> Response:
         raise AuthenticationError("send an API token: Authorization: Bearer <token>")
     principal = authenticate(staff.store, raw.strip(), clock=staff.clock, client=client)
     decision = decide(principal, "ingest.upload", agency=slug)
+    event = AuditEvent(
+        actor=principal.actor,
+        role=principal.role,
+        action="ingest.upload",
+        object=f"agency:{slug}",
+        outcome="denied",
+        reason=decision.reason,
+        client=client,
+    )
     if not decision.allowed:
-        record(
-            staff.store,
-            AuditEvent(
-                actor=principal.actor,
-                role=principal.role,
-                action="ingest.upload",
-                object=f"agency:{slug}",
-                outcome="denied",
-                reason=decision.reason,
-                client=client,
-            ),
-            clock=staff.clock,
-        )
+        record(staff.store, event, clock=staff.clock)
         raise PermissionDeniedError(f"not allowed: {decision.reason}")
     folder = AgencyFolder.find(staff.agencies_dir, slug)
     form = await request.form(max_files=1, max_fields=10)
@@ -66,7 +64,13 @@ async def token_ingest(request: Request) -> Response:
         if chosen not in mappings or upload is None or isinstance(upload, str):
             known = ", ".join(sorted(mappings)) or "none"
             raise BlotterError(f"send 'mapping' (one of: {known}) and 'file'")
-        path, label = save_upload(upload, staff.uploads_dir / slug)
+        try:
+            path, label = save_upload(upload, staff.uploads_dir / slug)
+        except UploadRefusedError as exc:
+            record(
+                staff.store, replace(event, outcome="failed", reason=str(exc)), clock=staff.clock
+            )
+            raise
     finally:
         await form.close()
     result = await run_upload(request, principal, path, label, mappings[chosen], folder)
