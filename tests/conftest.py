@@ -6,6 +6,7 @@ PostgreSQL tests are required where the server is expected (``make test`` passes
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from contextlib import contextmanager
@@ -13,7 +14,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
+from argon2 import Parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from openblotter.accounts import passwords as passwords_module
 from openblotter.clock import FixedClock
 from openblotter.schema import Standard, load_standard
 from openblotter.settings import Settings
@@ -23,6 +27,13 @@ from openblotter.storage.duckdb import DuckDBStore
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from tests.web.staff_support import StaffSite
+
+#: argon2id at the smallest cost argon2 allows: same code path, milliseconds instead of 0.1 s
+CHEAP: Parameters = dataclasses.replace(
+    RFC_9106_LOW_MEMORY, time_cost=1, memory_cost=8, parallelism=1
+)
 
 PG_URL = os.environ.get("BLOTTER_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
 
@@ -124,3 +135,25 @@ def memory_store() -> Iterator[DuckDBStore]:
     store = DuckDBStore(":memory:")
     yield store
     store.close()
+
+
+@pytest.fixture
+def cheap_argon2() -> Iterator[None]:
+    """Hash passwords at the cheapest cost for this test (the production cost is tested too)."""
+    passwords_module.use_parameters(CHEAP)
+    yield
+    passwords_module.use_parameters(None)
+
+
+@pytest.fixture
+def production_argon2(cheap_argon2: None) -> None:
+    """The production parameters (RFC 9106 low-memory profile) for this test."""
+    passwords_module.use_parameters(None)
+
+
+@pytest.fixture
+def site(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> StaffSite:
+    """The staff site of tests/web/staff_support.py over each store."""
+    from tests.web.staff_support import build_staff_site
+
+    return build_staff_site(store, standard, clock, tmp_path)

@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import Parameters
-from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from openblotter.accounts import Principal, add_user, grant
-from openblotter.accounts import passwords as passwords_module
 from openblotter.accounts.totp import code_for_step, step_at
 from openblotter.audit import entries
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from openblotter.clock import FixedClock
     from openblotter.storage.base import Store
 
-#: argon2id at the smallest cost argon2 allows: same code path, milliseconds instead of 0.1 s
-CHEAP: Parameters = dataclasses.replace(
-    RFC_9106_LOW_MEMORY, time_cost=1, memory_cost=8, parallelism=1
-)
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account
 AGENCY = "ca_alpha"
 OTHER_AGENCY = "ca_beta"
 
 
 @pytest.fixture(autouse=True)
-def cheap_argon2() -> Iterator[None]:
-    """Cheap hashing for every test here (autouse fixtures run first)."""
-    passwords_module.use_parameters(CHEAP)
-    yield
-    passwords_module.use_parameters(None)
-
-
-@pytest.fixture
-def production_argon2(cheap_argon2: None) -> None:
-    """The production parameters (RFC 9106 low-memory profile) for this test."""
-    passwords_module.use_parameters(None)
+def _cheap_hashing(cheap_argon2: None) -> None:
+    """Cheap hashing for every test here (``production_argon2`` restores the real cost)."""
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from openblotter.accounts.lockout import MAX_FAILURES, WINDOW
 from openblotter.accounts.sessions import token_hash
 from openblotter.accounts.totp import code_at, code_for_step, step_at
 from openblotter.errors import AuthenticationError
-from tests.accounts.conftest import AGENCY, CHEAP, PASSWORD, audit_rows, make_user, next_code
+from tests.accounts.conftest import AGENCY, PASSWORD, audit_rows, make_user, next_code
+from tests.conftest import CHEAP
 
 if TYPE_CHECKING:
     from openblotter.clock import FixedClock

@@ -21,7 +21,7 @@ from openblotter.accounts.passwords import (
     verify_password,
 )
 from openblotter.errors import ConfigError, WeakPasswordError
-from tests.accounts.conftest import CHEAP
+from tests.conftest import CHEAP
 
 
 def test_hash_password__is_argon2id_with_the_rfc_9106_low_memory_profile(

@@ -6,10 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from openblotter.accounts import passwords as passwords_module
-from tests.accounts.conftest import CHEAP
 from tests.security.world import World, build_world
-from tests.web.staff_support import StaffSite, build_staff_site
+from tests.web.staff_support import build_staff_site
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,17 +19,8 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(autouse=True)
-def cheap_argon2() -> Iterator[None]:
-    """Cheap hashing for every test here (the same code path, milliseconds a hash)."""
-    passwords_module.use_parameters(CHEAP)
-    yield
-    passwords_module.use_parameters(None)
-
-
-@pytest.fixture
-def production_argon2(cheap_argon2: None) -> None:
-    """The production parameters (RFC 9106 low-memory profile) for this test."""
-    passwords_module.use_parameters(None)
+def _cheap_hashing(cheap_argon2: None) -> None:
+    """Cheap hashing for every test here (``production_argon2`` restores the real cost)."""
 
 
 @pytest.fixture
@@ -40,9 +29,3 @@ def world(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -
     built = build_world(build_staff_site(store, standard, clock, tmp_path))
     yield built
     built.close()
-
-
-@pytest.fixture
-def site(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> StaffSite:
-    """The staff site of tests/web/staff_support.py over each store."""
-    return build_staff_site(store, standard, clock, tmp_path)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from openblotter.audit import entries, verify
 from tests.web.staff_support import AGENCY, CSRF, OTHER, PASSWORD, StaffSite, build_staff_site
 
@@ -22,11 +20,6 @@ if TYPE_CHECKING:
     from openblotter.clock import FixedClock
     from openblotter.schema import Standard
     from openblotter.storage import Store
-
-
-@pytest.fixture
-def site(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> StaffSite:
-    return build_staff_site(store, standard, clock, tmp_path)
 
 
 def _log(site: StaffSite, action: str) -> list[dict[str, object]]:

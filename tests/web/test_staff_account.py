@@ -15,8 +15,7 @@ import pytest
 from openblotter.accounts import Principal, authenticate, issue, list_tokens, login_password
 from openblotter.errors import AuthenticationError
 from openblotter.web.staff.rendering import ROUTE_ACTIONS
-from tests.web import users_support
-from tests.web.staff_support import AGENCY, OTHER, PASSWORD, StaffSite, build_staff_site
+from tests.web.staff_support import AGENCY, OTHER, PASSWORD, StaffSite
 from tests.web.users_support import (
     ADMIN_POSTS,
     NEW_PASSWORD,
@@ -33,22 +32,10 @@ from tests.web.users_support import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-    from openblotter.clock import FixedClock
-    from openblotter.schema import Standard
-    from openblotter.storage import Store
+    pass
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2() -> Iterator[None]:
-    yield from users_support.cheap_argon2()
-
-
-@pytest.fixture
-def site(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> StaffSite:
-    return build_staff_site(store, standard, clock, tmp_path)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
 def test_account__password_change_needs_fresh_confirmation_and_ends_other_sessions(

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from openblotter.accounts import Principal, issue
 from openblotter.accounts.tokens import revoke
 from openblotter.audit import entries
-from tests.web.staff_support import AGENCY, OTHER, StaffSite, build_staff_site
+from tests.web.staff_support import AGENCY, OTHER, StaffSite
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import httpx
-
-    from openblotter.clock import FixedClock
-    from openblotter.schema import Standard
-    from openblotter.storage import Store
-
-
-@pytest.fixture
-def site(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> StaffSite:
-    return build_staff_site(store, standard, clock, tmp_path)
 
 
 def _send(site: StaffSite, token: str | None, slug: str = AGENCY) -> httpx.Response:

@@ -23,8 +23,7 @@ from openblotter.accounts import (
     roles_of,
 )
 from openblotter.errors import AuthenticationError
-from tests.web import users_support
-from tests.web.staff_support import AGENCY, OTHER, PASSWORD, StaffSite, build_staff_site
+from tests.web.staff_support import AGENCY, OTHER, PASSWORD, StaffSite
 from tests.web.users_support import (
     COOKIE,
     NEW_PASSWORD,
@@ -39,22 +38,10 @@ from tests.web.users_support import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
-    from openblotter.clock import FixedClock
-    from openblotter.schema import Standard
-    from openblotter.storage import Store
+    pass
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2() -> Iterator[None]:
-    yield from users_support.cheap_argon2()
-
-
-@pytest.fixture
-def site(store: Store, standard: Standard, clock: FixedClock, tmp_path: Path) -> StaffSite:
-    return build_staff_site(store, standard, clock, tmp_path)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
 def test_users_page__lists_status_roles_and_factor_never_secrets(site: StaffSite) -> None:

@@ -1,25 +1,19 @@
 """Helpers of the account-page tests: signed-in clients, codes, audit entries, the forms.
 
-Hashing uses argon2id at its smallest cost (``cheap_argon2``): the same code path, milliseconds
-per hash instead of a tenth of a second; the production parameters are tested in tests/accounts.
+Tests using them hash at argon2id's smallest cost (the ``cheap_argon2`` fixture of tests/conftest.py):
+the same code path, milliseconds per hash; the production parameters are tested in tests/accounts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
 
-from argon2.profiles import RFC_9106_LOW_MEMORY
-
-from openblotter.accounts import passwords as passwords_module
 from openblotter.accounts.totp import code_at, code_for_step, step_at
 from openblotter.audit import entries
 from tests.web.staff_support import AGENCY, OTHER
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from fastapi.testclient import TestClient
 
     from tests.web.staff_support import StaffSite
@@ -28,14 +22,6 @@ SECRET = re.compile(r"secret=([A-Z2-7]+)")
 TOKEN = re.compile(r"(obt_[0-9a-f]+_[A-Za-z0-9_-]+)")
 NEW_PASSWORD = "a quite different passphrase 7"  # noqa: S105 - a test account
 COOKIE = "blotter_session"
-
-
-def cheap_argon2() -> Iterator[None]:
-    """Hash cheaply while the generator is suspended (the body of an autouse fixture)."""
-    cheap = dataclasses.replace(RFC_9106_LOW_MEMORY, time_cost=1, memory_cost=8, parallelism=1)
-    passwords_module.use_parameters(cheap)
-    yield
-    passwords_module.use_parameters(None)
 
 
 def log(site: StaffSite, action: str, outcome: str | None = None) -> list[dict[str, object]]:
